@@ -1,0 +1,224 @@
+"""Find facts and observations in a level grid. Nothing here formats text.
+
+The finders are vectorised and may be clever; each observation they return is
+then re-checked by its own plain ``check`` (see :mod:`generator.observations`)
+and dropped, loudly in the findings' ``rejected`` count, if the check fails.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from .levels import LevelGrid
+from .observations import (AxisGaps, Extremes, IdenticalRows, LevelRuns, MissingCells, Observation, Periodic,
+                           SimilarRows, period_key)
+from .ranges import compress
+from .settings import AnalysisSettings
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Plain counts about the grid, for the Overview and Components sections."""
+
+    rows: int
+    columns: int
+    cells: int
+    present: int
+    level_counts: dict[str, int]
+    column_step: float | None
+    numeric_columns: bool
+    minimum: float | None = None
+    maximum: float | None = None
+    mean: float | None = None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    facts: Facts
+    observations: list[Observation] = field(default_factory=list)
+    rejected: list[Observation] = field(default_factory=list)
+
+
+def analyse(grid: LevelGrid, settings: AnalysisSettings) -> Analysis:
+    """Run every finder, keep what its check confirms, in the order the report lists them."""
+    found: list[Observation] = []
+    groups = identical_groups(grid)
+    found += [IdenticalRows(rows=[grid.rows[i] for i in g], positions=_filled(grid, g[0])) for g in groups if len(g) > 1]
+    found += find_periodic(grid, groups, settings)
+    found += find_level_runs(grid, groups)
+    found += find_axis_gaps(grid, settings)
+    found += find_missing(grid)
+    found += find_extremes(grid)
+    found += find_similar(grid, groups, settings)
+    kept = [o for o in found if o.check(grid)]
+    rejected = [o for o in found if o not in kept]
+    return Analysis(facts=describe(grid), observations=kept, rejected=rejected)
+
+
+def describe(grid: LevelGrid) -> Facts:
+    levels = grid.levels
+    present = levels != None  # noqa: E711 - elementwise on an object array
+    counts = {name: int(np.sum(levels == name)) for name in grid.scheme.names}
+    step = None
+    if grid.numeric_columns and len(grid.columns) > 1:
+        step = _common_step(list(grid.columns))
+    stats = {}
+    if grid.values is not None:
+        finite = grid.values[~np.isnan(grid.values)]
+        stats = dict(minimum=float(finite.min()), maximum=float(finite.max()), mean=float(finite.mean()))
+    return Facts(rows=len(grid.rows), columns=len(grid.columns), cells=levels.size, present=int(present.sum()),
+                 level_counts=counts, column_step=step, numeric_columns=grid.numeric_columns, **stats)
+
+
+def identical_groups(grid: LevelGrid) -> list[list[int]]:
+    """Rows grouped by identical content (levels and, for numbers, values), in first-seen order."""
+    keys: dict[bytes, list[int]] = {}
+    for r in range(len(grid.rows)):
+        if grid.values is not None:
+            key = np.nan_to_num(grid.values[r], nan=np.inf).tobytes() + repr(list(grid.levels[r])).encode()
+        else:
+            key = repr(list(grid.levels[r])).encode()
+        keys.setdefault(key, []).append(r)
+    return list(keys.values())
+
+
+def find_periodic(grid: LevelGrid, groups: list[list[int]], settings: AnalysisSettings) -> list[Periodic]:
+    keys = np.array([period_key(grid, c) for c in range(len(grid.columns))])
+    if len(keys) < 2 * settings.periodic_min_support:
+        return []
+    candidates = [list(range(len(grid.rows)))] + ([g for g in groups] if len(groups) > 1 else [])
+    found: list[Periodic] = []
+    covered: set[tuple[int, int, str]] = set()
+    for rows in candidates:
+        block = grid.levels[rows]
+        held: set[tuple[int, int, str]] = set()
+        for period in range(2, settings.periodic_max_period + 1):
+            for phase in range(period):
+                on = (keys % period) == phase
+                if on.sum() < settings.periodic_min_support or on.all():
+                    continue
+                first = block[0, np.argmax(on)]
+                if first is None or not np.all(block[:, on] == first):
+                    continue
+                held.add((period, phase, first))
+                if any((q, phase % q, first) in held for q in range(2, period) if period % q == 0):
+                    continue  # a shorter period already says this
+                if (period, phase, first) in covered:
+                    continue  # already said of all rows together
+                exclusive = not np.any(block[:, ~on] == first)
+                found.append(Periodic(rows=[grid.rows[r] for r in rows], period=period, phase=phase,
+                                      level=str(first), exclusive=bool(exclusive), columns=int(on.sum())))
+        if rows == candidates[0]:
+            covered = set(held)
+    return found
+
+
+def find_level_runs(grid: LevelGrid, groups: list[list[int]]) -> list[LevelRuns]:
+    found = []
+    for group in groups:
+        r = group[0]
+        for level in grid.scheme.names:
+            cols = [c for c in range(len(grid.columns)) if grid.levels[r, c] == level]
+            if not cols:
+                continue
+            labels = [grid.columns[c] for c in cols]
+            if grid.numeric_columns:
+                ranges = compress(labels)
+            else:
+                ranges = [[grid.columns[a], grid.columns[b], s] for a, b, s in compress(cols)]
+            found.append(LevelRuns(row=grid.rows[r], level=level, columns=labels, ranges=ranges,
+                                   same_rows=[grid.rows[i] for i in group[1:]]))
+    return found
+
+
+def find_axis_gaps(grid: LevelGrid, settings: AnalysisSettings) -> list[AxisGaps]:
+    found = []
+    for axis, labels in (("columns", list(grid.columns)), ("rows", list(grid.rows))):
+        if len(labels) < 3 or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in labels):
+            continue
+        values = sorted(labels)
+        step = _common_step(values)
+        if not step:
+            continue
+        first, last = values[0], values[-1]
+        count = round((last - first) / step) + 1
+        if count > 10 * len(values) + 10:
+            continue
+        present = {round((v - first) / step) for v in values}
+        missing = [_tidy(first + i * step) for i in range(count) if i not in present]
+        if missing and len(missing) <= settings.gaps_max_share * count:
+            found.append(AxisGaps(axis=axis, step=_tidy(step), first=first, last=last, missing=missing))
+    return found
+
+
+def find_missing(grid: LevelGrid) -> list[MissingCells]:
+    where = np.argwhere(grid.levels == None)  # noqa: E711
+    if len(where) == 0:
+        return []
+    cells = [[grid.rows[r], grid.columns[c]] for r, c in where]
+    return [MissingCells(cells=cells, total=int(grid.levels.size))]
+
+
+def find_extremes(grid: LevelGrid) -> list[Extremes]:
+    if grid.values is None:
+        return []
+    found = []
+    for extreme, pick in (("max", np.nanmax), ("min", np.nanmin)):
+        target = float(pick(grid.values))
+        cells = [[grid.rows[r], grid.columns[c], target] for r, c in np.argwhere(grid.values == target)]
+        found.append(Extremes(extreme=extreme, value=target, cells=cells))
+    if found[0].value == found[1].value:
+        return []  # a constant grid has no extremes worth stating
+    return found
+
+
+def find_similar(grid: LevelGrid, groups: list[list[int]], settings: AnalysisSettings) -> list[SimilarRows]:
+    """Pairs of distinct rows (one per identical group) close by Pearson r or level agreement."""
+    reps = [g[0] for g in groups]
+    if len(reps) < 2:
+        return []
+    pairs = []
+    for i, a in enumerate(reps):
+        for b in reps[i + 1:]:
+            shared = (grid.levels[a] != None) & (grid.levels[b] != None)  # noqa: E711
+            if shared.sum() < 2:
+                continue
+            if grid.values is not None:
+                x, y = grid.values[a, shared], grid.values[b, shared]
+                if x.std() == 0 or y.std() == 0:
+                    continue
+                metric, value = "pearson", float(np.corrcoef(x, y)[0, 1])
+            else:
+                metric, value = "agreement", float(np.mean(grid.levels[a, shared] == grid.levels[b, shared]))
+            if value >= settings.similar_min:
+                pairs.append(SimilarRows(rows=[grid.rows[a], grid.rows[b]], metric=metric, value=value,
+                                         threshold=settings.similar_min))
+    pairs.sort(key=lambda p: -p.value)
+    return pairs[: settings.similar_max_pairs]
+
+
+def _filled(grid: LevelGrid, r: int) -> int:
+    return int(np.sum(grid.levels[r] != None))  # noqa: E711
+
+
+def _common_step(values: list) -> float | None:
+    """The largest step that puts every label on one progression (gcd of the differences)."""
+    diffs = [b - a for a, b in zip(values, values[1:]) if b != a]
+    if not diffs:
+        return None
+    if all(isinstance(v, int) for v in values):
+        return math.gcd(*diffs)
+    fractions = [Fraction(d).limit_denominator(10_000) for d in diffs]
+    step = fractions[0]
+    for f in fractions[1:]:
+        step = Fraction(math.gcd(step.numerator * f.denominator, f.numerator * step.denominator),
+                        step.denominator * f.denominator)
+    return float(step) if step > 0 else None
+
+
+def _tidy(x: float):
+    return int(x) if float(x).is_integer() else float(x)

@@ -1,0 +1,109 @@
+"""Turn a matrix into a grid of named levels, by a rule the report can state in words.
+
+Observations are about levels ("every odd column is Low"), so numeric data needs
+levels too. The rule and the cut points it produced are kept in
+:class:`LevelScheme`, which the report prints and the findings record, so a
+reader can redo the split by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .dataset import Label, Matrix
+from .errors import InputError
+from .settings import LevelRule
+
+#: Known category vocabularies and the order their legend should take.
+KNOWN_ORDERS = (("High", "Neutral", "Low"), ("Positive", "Neutral", "Negative"))
+
+
+@dataclass(frozen=True)
+class LevelScheme:
+    """Which levels exist, in legend order, and how numeric values were cut into them.
+
+    For numeric data ``high_from`` and ``low_to`` are the cut points: a cell
+    ``>= high_from`` is the first level, ``<= low_to`` the last, anything between
+    the middle one. ``basis`` says where the cut points came from.
+    """
+
+    names: tuple[str, ...]
+    rule: str
+    signed: bool = False
+    high_from: float | None = None
+    low_to: float | None = None
+    basis: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+@dataclass(frozen=True)
+class LevelGrid:
+    """The grid analysis reads: labels, one level name per cell (None = missing), raw values."""
+
+    rows: tuple[Label, ...]
+    columns: tuple[Label, ...]
+    levels: np.ndarray  # object array of str | None
+    values: np.ndarray | None  # float array (NaN = missing) for numeric data
+    scheme: LevelScheme
+
+    @property
+    def numeric_columns(self) -> bool:
+        return all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in self.columns)
+
+
+def level_grid(matrix: Matrix, rule: LevelRule, *, source: str, categories: tuple[str, ...] = (),
+               values_meaning: str | None = None) -> LevelGrid:
+    if matrix.kind == "categorical":
+        scheme = LevelScheme(names=_category_order(matrix.values, categories), rule="categories")
+        return LevelGrid(matrix.rows, matrix.columns, matrix.values, None, scheme)
+    scheme = _numeric_scheme(matrix.values, rule, source, values_meaning)
+    high, mid, low = scheme.names
+    values = matrix.values
+    levels = np.full(values.shape, mid, dtype=object)
+    levels[values >= scheme.high_from] = high
+    levels[values <= scheme.low_to] = low
+    levels[np.isnan(values)] = None
+    return LevelGrid(matrix.rows, matrix.columns, levels, values, scheme)
+
+
+def _category_order(values: np.ndarray, categories: tuple[str, ...]) -> tuple[str, ...]:
+    present = list(dict.fromkeys(v for v in values.ravel() if v is not None))
+    if categories:
+        return tuple(categories)
+    for order in KNOWN_ORDERS:
+        if set(present) <= set(order):
+            return tuple(name for name in order if name in present)
+    return tuple(present)
+
+
+def _numeric_scheme(values: np.ndarray, rule: LevelRule, source: str, meaning: str | None) -> LevelScheme:
+    finite = values[~np.isnan(values)]
+    if finite.size == 0:
+        raise InputError.at(source, "values", "every cell is missing")
+    lo, hi = float(finite.min()), float(finite.max())
+    signed = meaning == "effect" or (lo < 0 < hi and meaning != "attention")
+    names = ("Positive", "Neutral", "Negative") if signed else ("High", "Neutral", "Low")
+    common = dict(names=names, rule=rule.rule, signed=signed, minimum=lo, maximum=hi)
+    if rule.rule == "thirds":
+        if lo == hi:
+            return LevelScheme(**common, high_from=float("inf"), low_to=float("-inf"), basis="all values are equal")
+        if signed:
+            cut = max(abs(lo), abs(hi)) / 3
+            return LevelScheme(**common, high_from=cut, low_to=-cut, basis="a third of the largest magnitude")
+        third = (hi - lo) / 3
+        return LevelScheme(**common, high_from=lo + 2 * third, low_to=lo + third, basis="thirds of the value range")
+    if rule.high is None or rule.low is None:
+        raise InputError.at(source, "levels", f"rule '{rule.rule}' needs both 'high' and 'low'")
+    if rule.low > rule.high:
+        raise InputError.at(source, "levels", f"'low' ({rule.low}) is above 'high' ({rule.high})")
+    if rule.rule == "thresholds":
+        return LevelScheme(**common, high_from=rule.high, low_to=rule.low, basis="fixed thresholds")
+    if rule.rule == "quantiles":
+        if not (0 <= rule.low <= 1 and 0 <= rule.high <= 1):
+            raise InputError.at(source, "levels", "quantiles must lie between 0 and 1")
+        return LevelScheme(**common, high_from=float(np.quantile(finite, rule.high)),
+                           low_to=float(np.quantile(finite, rule.low)), basis="quantiles of the values")
+    raise InputError.at(source, "levels.rule", f"unknown rule {rule.rule!r}; use thirds, thresholds or quantiles")

@@ -1,0 +1,94 @@
+"""Write a run's bundles into the output folder all at once, or not at all.
+
+Everything is written into a fresh temporary folder beside the target, then
+swapped in by two renames. A build that fails, or is killed, leaves the previous
+output complete; the rare kill between the two renames leaves the old folder
+under a backup name, and the next run puts it back before doing anything else.
+The folder is only replaced if it is empty or was written by us (it holds our
+manifest), so a mistyped ``--out`` cannot wipe someone's documents.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from . import __version__
+from .bundle import ReportBundle
+
+MANIFEST = ".attention-report.json"
+
+
+class OutputError(Exception):
+    """The output folder cannot be written or replaced safely."""
+
+
+def write_output(out_dir: Path, bundles: list[ReportBundle]) -> None:
+    out_dir = Path(os.path.abspath(out_dir))
+    parent = out_dir.parent
+    _recover(out_dir)
+    if out_dir.exists():
+        if not out_dir.is_dir():
+            raise OutputError(f"{out_dir}: exists and is not a folder")
+        if any(out_dir.iterdir()) and not (out_dir / MANIFEST).is_file():
+            raise OutputError(f"{out_dir}: refusing to replace a folder that attention-report did not write "
+                              f"(it has no {MANIFEST}); choose an empty or new folder")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
+    except OSError as exc:
+        raise OutputError(f"{parent}: cannot create the output folder: {exc.strerror or exc}") from None
+    try:
+        _write_all(staging, bundles)
+        _swap(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def manifest(bundles: list[ReportBundle]) -> dict:
+    return {
+        "generator": {"name": "attention-report", "version": __version__},
+        "reports": [
+            {"slug": b.slug, "source": b.source, "files": sorted(b.files)} for b in bundles
+        ],
+    }
+
+
+def _write_all(staging: Path, bundles: list[ReportBundle]) -> None:
+    seen: set[str] = set()
+    for bundle in bundles:
+        for name, content in bundle.files.items():
+            if name in seen:
+                raise OutputError(f"two reports would both write {name}")
+            seen.add(name)
+            target = staging / name
+            if target.resolve().parent != staging.resolve():
+                raise OutputError(f"{name}: refusing to write outside the output folder")
+            target.write_bytes(content)
+    (staging / MANIFEST).write_text(json.dumps(manifest(bundles), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _swap(staging: Path, out_dir: Path) -> None:
+    backup = out_dir.with_name(f".{out_dir.name}.old")
+    if backup.exists():
+        shutil.rmtree(backup)
+    if out_dir.exists():
+        os.rename(out_dir, backup)
+        os.rename(staging, out_dir)
+        shutil.rmtree(backup, ignore_errors=True)
+    else:
+        os.rename(staging, out_dir)
+    os.chmod(out_dir, 0o755)
+
+
+def _recover(out_dir: Path) -> None:
+    """Undo what a killed run left: restore a lone backup, drop stale staging folders."""
+    backup = out_dir.with_name(f".{out_dir.name}.old")
+    if backup.is_dir() and not out_dir.exists():
+        os.rename(backup, out_dir)
+    for stale in out_dir.parent.glob(f".{out_dir.name}.tmp-*") if out_dir.parent.is_dir() else []:
+        shutil.rmtree(stale, ignore_errors=True)

@@ -1,0 +1,129 @@
+"""The stages in order: load -> analyse -> render, for one dataset or many.
+
+:func:`build_bundles` is what the CLI and the MkDocs plugin call. It loads every
+dataset before rendering any, and collects every input problem of the run into
+one :class:`InputError`, so a bad file stops the run with all its errors at once
+and nothing is written for any dataset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .analyse import Analysis, analyse
+from .bundle import ReportBundle
+from .dataset import Dataset, Metadata
+from .errors import InputError, Problem
+from .levels import LevelGrid, level_grid
+from .render import Rendered, render_dataset, to_bundle
+from .settings import Settings, deep_merge
+from .sidecar import read_sidecar
+from .tabular import TABLE_SUFFIXES, read_matrix
+from .text import slugify
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A dataset with the settings that apply to it and its level grid."""
+
+    dataset: Dataset
+    settings: Settings
+    grid: LevelGrid
+    raw: bytes
+
+
+def dataset_suffixes() -> set[str]:
+    return set(TABLE_SUFFIXES)
+
+
+def load(path: Path, overrides: dict[str, Any] | None = None) -> Loaded:
+    """Read one data file and its sidecar; raise InputError naming the file and place."""
+    path = Path(path)
+    meta, sidecar_overrides, sidecar = read_sidecar(path)
+    merged = deep_merge(sidecar_overrides, overrides or {})
+    settings = Settings().with_overrides(merged, source=str(sidecar) if sidecar else "settings")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError.at(str(path), "file", f"cannot be read: {exc.strerror or exc}") from None
+    categorical = True if meta.values == "categories" else False if meta.values in ("attention", "effect") else None
+    matrix = read_matrix(path, settings.input, categorical=categorical, categories=meta.categories)
+    dataset = Dataset(name=path.stem, source=str(path), sha256=hashlib.sha256(raw).hexdigest(), matrix=matrix,
+                      meta=meta)
+    grid = level_grid(matrix, settings.levels, source=str(path), categories=meta.categories,
+                      values_meaning=meta.values)
+    return Loaded(dataset, settings, grid, raw)
+
+
+def build_bundles(paths: list[Path], *, settings_overrides: dict | None = None,
+                  templates_dir: Path | None = None) -> list[ReportBundle]:
+    """Load all, then analyse and render each; slugs are unique within the run."""
+    loaded, problems = [], []
+    for path in paths:
+        try:
+            loaded.append(load(Path(path), settings_overrides))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    bundles, used = [], set()
+    for item in loaded:
+        slug = unique_slug(item.dataset.name, used)
+        bundles.append(bundle_for(item, slug, templates_dir))
+    return bundles
+
+
+def bundle_for(item: Loaded, slug: str, templates_dir: Path | None) -> ReportBundle:
+    analysis = analyse(item.grid, item.settings.analysis)
+    data_name = f"{slug}.data{Path(item.dataset.source).suffix.lower()}"
+    rendered = render_dataset(item.dataset, item.grid, analysis, item.settings, slug=slug,
+                              templates_dir=templates_dir, data_name=data_name)
+    return to_bundle(item.dataset, rendered, slug=slug, data_bytes=item.raw, data_name=data_name)
+
+
+def unique_slug(name: str, used: set[str]) -> str:
+    base = slugify(name)
+    slug, n = base, 2
+    while slug in used:
+        slug, n = f"{base}-{n}", n + 1
+    used.add(slug)
+    return slug
+
+
+def analyse_loaded(item: Loaded) -> Analysis:
+    return analyse(item.grid, item.settings.analysis)
+
+
+__all__ = ["Loaded", "load", "build_bundles", "bundle_for", "unique_slug", "Problem", "Metadata", "Rendered"]
+
+
+def find_datasets(inputs: list[Path]) -> list[Path]:
+    """Expand folders into their dataset files (sorted, sidecars skipped); check files exist.
+
+    A file reached through a folder must really live inside it: a symbolic link
+    pointing elsewhere is refused rather than silently published.
+    """
+    found: list[Path] = []
+    problems: list[Problem] = []
+    suffixes = dataset_suffixes()
+    for item in inputs:
+        item = Path(item)
+        if item.is_dir():
+            root = item.resolve()
+            for path in sorted(p for p in item.rglob("*") if p.suffix.lower() in suffixes and not p.name.startswith(".")):
+                if not path.resolve().is_relative_to(root):
+                    problems.append(Problem(str(path), "file", "is a link pointing outside its data folder"))
+                elif path.is_file():
+                    found.append(path)
+        elif item.is_file():
+            found.append(item)
+        elif item.is_symlink():
+            problems.append(Problem(str(item), "file", "is a broken symbolic link"))
+        else:
+            problems.append(Problem(str(item), "file", "no such file or folder"))
+    if problems:
+        raise InputError(problems)
+    return found

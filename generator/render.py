@@ -1,0 +1,240 @@
+"""Render one analysed dataset into its bundle: page, spec, findings and static image.
+
+This stage only lays out and formats; every number it prints was computed by
+:mod:`generator.analyse`. Sentences are rendered once, in the text environment,
+and the very same strings go into the page and into the findings JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__, text
+from .analyse import Analysis, find_level_runs, identical_groups
+from .bundle import ReportBundle
+from .charts import ChartView, chart_view, heatmap, static_image
+from .dataset import Dataset
+from .levels import LevelGrid
+from .pages import page_environment, text_environment
+from .settings import Settings
+
+FINDINGS_SCHEMA = "attention-report/findings/1"
+TABLE_MAX_CELLS = 2_000
+VALUES_NOUN = {
+    "attention": "attention weights",
+    "effect": "signed effects",
+    "categories": "category labels",
+    "other": "values",
+}
+
+
+@dataclass(frozen=True)
+class Axes:
+    """How the axes are named in sentences."""
+
+    row_title: str
+    column_title: str
+    row_noun: str
+    column_noun: str
+    row_count: int
+    numeric_columns: bool
+    numeric_values: bool
+    max_listed: int
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """Everything the render stage made for one dataset, before it becomes files."""
+
+    markdown: str
+    spec: dict
+    findings: dict
+    chart: object  # the Altair chart, for notebooks
+    image: bytes | None
+    image_ext: str
+
+
+def render_dataset(dataset: Dataset, grid: LevelGrid, analysis: Analysis, settings: Settings, *,
+                   slug: str, templates_dir: Path | None = None, data_name: str | None = None) -> Rendered:
+    tenv, penv = text_environment(templates_dir), page_environment(templates_dir)
+    ax = _axes(dataset, grid, settings)
+    title = dataset.meta.title or dataset.name
+    view = chart_view(grid, settings.chart)
+    chart = heatmap(grid, view, settings.chart, title=text.label(title, 120), row_title=ax.row_title,
+                    column_title=ax.column_title)
+    spec = chart.to_dict()
+    sentences = tenv.get_template("observations.j2").make_module()
+    readings = tenv.get_template("hypotheses.j2").make_module()
+    observations = []
+    for o in analysis.observations:
+        fields = _jsonable(o.fields())
+        observations.append({**fields, "text": _one_line(sentences.sentence(fields, ax))})
+    interpretations, implications = [], []
+    for number, o in enumerate(observations, start=1):
+        for section, macro in ((interpretations, readings.interpretation), (implications, readings.implication)):
+            said = _one_line(macro(o, ax, dataset.meta))
+            if said:
+                section.append({"id": f"{'H' if section is interpretations else 'I'}{len(section) + 1}",
+                                "reads": number, "text": said})
+    png = view.cells > settings.chart.canvas_above_cells
+    image_ext = "png" if png else "svg"
+    image = static_image(spec, png=png) if settings.chart.static_image else None
+    files = {
+        "data": data_name or f"{slug}.data",
+        "spec": f"{slug}.vl.json",
+        "findings": f"{slug}.findings.json",
+        "image": f"{slug}.{image_ext}" if image is not None else None,
+    }
+    findings = {
+        "schema": FINDINGS_SCHEMA,
+        "generator": {"name": "attention-report", "version": __version__},
+        "dataset": {"name": dataset.name, "source": dataset.source, "sha256": dataset.sha256,
+                    "kind": grid_kind(grid), "values": dataset.meta.values},
+        "title": title,
+        "rows": _jsonable(list(grid.rows)),
+        "columns": _jsonable(list(grid.columns)),
+        "levels": _jsonable(asdict(grid.scheme)),
+        "facts": _jsonable(asdict(analysis.facts)),
+        "settings": settings.to_dict(),
+        "observations": observations,
+        "hypotheses": [{**h, "section": "interpretation"} for h in interpretations]
+        + [{**h, "section": "implications"} for h in implications],
+        "rejected": len(analysis.rejected),
+    }
+    context = {
+        "title": title,
+        "meta": dataset.meta,
+        "facts": analysis.facts,
+        "scheme": grid.scheme,
+        "ax": ax,
+        "source_name": Path(dataset.source).name,
+        "sha256": dataset.sha256,
+        "version": __version__,
+        "values_noun": VALUES_NOUN.get(dataset.meta.values or "", "category labels" if grid.values is None else "values"),
+        "row_labels": list(grid.rows),
+        "column_labels": list(grid.columns),
+        "legend": _legend(grid, analysis, settings),
+        "missing_count": analysis.facts.cells - analysis.facts.present,
+        "missing_colour": settings.chart.missing_colour,
+        "row_groups": _row_groups(grid, sentences, ax),
+        "table": _table(grid),
+        "observations": observations,
+        "interpretations": interpretations,
+        "implications": implications,
+        "files": files,
+        "chart": {"id": f"ar-chart-{slug}", "spec_json": text.json_script(spec), "block": view.block,
+                  "cells": view.cells, "alt": _alt(title, analysis, ax), "image_width": _image_width(spec, view)},
+    }
+    markdown = penv.get_template("report.md.j2").render(r=context)
+    return Rendered(markdown, spec, findings, chart, image, image_ext)
+
+
+def to_bundle(dataset: Dataset, rendered: Rendered, *, slug: str, data_bytes: bytes, data_name: str) -> ReportBundle:
+    files = {
+        f"{slug}.md": rendered.markdown.encode("utf-8"),
+        f"{slug}.vl.json": _dump(rendered.spec),
+        f"{slug}.findings.json": _dump(rendered.findings),
+        data_name: data_bytes,
+    }
+    if rendered.image is not None:
+        files[f"{slug}.{rendered.image_ext}"] = rendered.image
+    obs = rendered.findings["observations"]
+    summary = {
+        "shape": f"{len(rendered.findings['rows'])} × {len(rendered.findings['columns'])}",
+        "levels": list(rendered.findings["levels"]["names"]),
+        "leading": obs[0]["text"] if obs else "",
+        "title": rendered.findings["title"],
+    }
+    return ReportBundle(slug=slug, title=rendered.findings["title"], source=dataset.source, files=files,
+                        summary=summary)
+
+
+def grid_kind(grid: LevelGrid) -> str:
+    return "categorical" if grid.values is None else "numeric"
+
+
+def _dump(data: dict) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=1, allow_nan=False) + "\n").encode("utf-8")
+
+
+def _axes(dataset: Dataset, grid: LevelGrid, settings: Settings) -> Axes:
+    meta = dataset.meta
+    row_title = meta.row_axis or "Row"
+    column_title = meta.column_axis or "Column"
+    return Axes(row_title=text.plain(row_title), column_title=text.plain(column_title),
+                row_noun=_noun(meta.row_axis, "row"), column_noun=_noun(meta.column_axis, "column"),
+                row_count=len(grid.rows), numeric_columns=grid.numeric_columns,
+                numeric_values=grid.values is not None, max_listed=settings.analysis.max_listed_cells)
+
+
+def _noun(title: str | None, default: str) -> str:
+    """'Position' -> 'position', so sentences read 'every odd-numbered position'."""
+    if not title:
+        return default
+    word = text.plain(title)
+    return word.lower() if word.isalpha() and len(word) <= 20 else default
+
+
+def _legend(grid: LevelGrid, analysis: Analysis, settings: Settings) -> list[dict]:
+    return [{"name": name, "colour": settings.chart.colours.get(name, "chart colour"),
+             "count": analysis.facts.level_counts.get(name, 0)} for name in grid.scheme.names]
+
+
+def _row_groups(grid: LevelGrid, sentences, ax: Axes) -> list[dict]:
+    """Per group of identical rows: each level's count and ranges (the observations' own runs)."""
+    groups = []
+    for group in identical_groups(grid):
+        runs = find_level_runs(grid, [group])
+        levels = [{"name": run.level, "count": len(run.columns),
+                   "text": _one_line(sentences.ranges_phrase(_jsonable(run.ranges), ax))} for run in runs]
+        entry = {"rows": [grid.rows[i] for i in group], "levels": levels, "minimum": None}
+        if grid.values is not None:
+            row = grid.values[group[0]]
+            finite = row[~np.isnan(row)]
+            if finite.size:
+                entry.update(minimum=float(finite.min()), maximum=float(finite.max()), mean=float(finite.mean()))
+        groups.append(entry)
+    return groups
+
+
+def _table(grid: LevelGrid) -> dict | None:
+    if grid.levels.size > TABLE_MAX_CELLS:
+        return None
+    rows = []
+    for r, label in enumerate(grid.rows):
+        if grid.values is not None:
+            cells = [text.number(v) if not np.isnan(v) else "" for v in grid.values[r]]
+        else:
+            cells = ["" if v is None else v for v in grid.levels[r]]
+        rows.append({"label": label, "cells": cells})
+    return {"columns": list(grid.columns), "rows": rows}
+
+
+def _alt(title: str, analysis: Analysis, ax: Axes) -> str:
+    return (f"Heatmap of {text.label(title, 120)}: {analysis.facts.rows} {ax.row_noun}s by {analysis.facts.columns} "
+            f"{ax.column_noun}s. The Key Observations section describes it in words.")
+
+
+def _image_width(spec: dict, view: ChartView) -> int:
+    return min(1200, 160 + 14 * len(view.columns))
+
+
+def _one_line(value) -> str:
+    return " ".join(str(value).split())
+
+
+def _jsonable(value):
+    """Numbers stay numbers and labels stay as in the data; numpy scalars become Python ones."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    return value

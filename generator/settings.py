@@ -1,0 +1,172 @@
+"""Every threshold, colour and rule the generator uses, in one object that travels with the output.
+
+A report is only reproducible if a reader knows the exact settings that made it,
+so :class:`Settings` is written into every findings file and can be rebuilt from
+that dictionary (``Settings.from_dict(findings["settings"])``). Users override
+any field from a sidecar (``settings:`` key), the CLI (``--set key=value``) or the
+MkDocs plugin config; unknown keys are errors, not silently ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from .errors import InputError
+
+#: Default colours of the categorical levels, as in the seed heatmap's legend.
+DEFAULT_COLOURS = {
+    "High": "#2b6cb0",
+    "Low": "#c53030",
+    "Neutral": "#ffffff",
+    "Positive": "#2b6cb0",
+    "Negative": "#c53030",
+}
+
+
+@dataclass(frozen=True)
+class LevelRule:
+    """How numeric cells become named levels (categorical data keeps its own).
+
+    ``thirds`` (default): split the value range into thirds. Unsigned data gets
+    Low / Neutral / High; signed data (both signs present) is split around zero by
+    a third of the largest magnitude into Negative / Neutral / Positive.
+    ``thresholds``: cells >= ``high`` are High, cells <= ``low`` are Low.
+    ``quantiles``: like thresholds, with ``high`` and ``low`` read as quantiles
+    of the finite values (e.g. 0.8 and 0.2).
+    """
+
+    rule: str = "thirds"
+    high: float | None = None
+    low: float | None = None
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """Thresholds for the observations; each is named in the report where it is used."""
+
+    similar_min: float = 0.9
+    """Rows are *similar* at Pearson r (numeric) or level agreement (categorical) >= this."""
+    similar_max_pairs: int = 10
+    periodic_max_period: int = 12
+    periodic_min_support: int = 3
+    """A periodic pattern must cover at least this many columns to be reported."""
+    gaps_max_share: float = 0.5
+    """Axis gaps are reported only if at most this share of the progression is missing."""
+    extremes_max_cells: int = 5
+    max_listed_cells: int = 50
+    """Longer lists (missing cells, extreme cells) are cut in the text, never in the findings."""
+
+
+@dataclass(frozen=True)
+class ChartSettings:
+    """Heatmap appearance and the size limits that keep a page small."""
+
+    colours: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_COLOURS))
+    missing_colour: str = "#a0aec0"
+    scheme_unsigned: str = "blues"
+    scheme_signed: str = "redblue"
+    cell_size: int = 14
+    max_chart_cells: int = 40_000
+    """Above this many cells the interactive chart shows block averages (stated on the page)."""
+    canvas_above_cells: int = 5_000
+    """Above this many cells the chart renders to canvas instead of SVG (faster, smaller DOM)."""
+    static_image: bool = True
+
+
+@dataclass(frozen=True)
+class InputSettings:
+    """How tables are read, and the limit that stops a huge file before it exhausts memory."""
+
+    row_column: str = "row"
+    column_column: str = "column"
+    value_column: str = "value"
+    max_cells: int = 5_000_000
+    max_label_chars: int = 80
+    """Labels longer than this are cut in page text (kept whole in the findings)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    levels: LevelRule = field(default_factory=LevelRule)
+    analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+    chart: ChartSettings = field(default_factory=ChartSettings)
+    input: InputSettings = field(default_factory=InputSettings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None, *, source: str = "settings") -> "Settings":
+        return cls().with_overrides(data or {}, source=source)
+
+    def with_overrides(self, overrides: dict[str, Any], *, source: str = "settings") -> "Settings":
+        """Return a copy with ``overrides`` (a nested dict) applied, checking every key and type."""
+        return _merge(self, overrides, source, prefix="")
+
+
+def parse_assignment(text: str) -> dict[str, Any]:
+    """Turn ``analysis.similar_min=0.8`` (the CLI's ``--set``) into a nested override dict."""
+    import yaml
+
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise InputError.at("--set", text, "expected KEY=VALUE, e.g. analysis.similar_min=0.8")
+    value = yaml.safe_load(raw) if raw.strip() else None
+    nested: dict[str, Any] = {}
+    cursor = nested
+    parts = key.strip().split(".")
+    for part in parts[:-1]:
+        cursor = cursor.setdefault(part, {})
+    cursor[parts[-1]] = value
+    return nested
+
+
+def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """Merge nested override dicts; later sources win key by key."""
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _merge(obj: Any, overrides: dict[str, Any], source: str, prefix: str) -> Any:
+    if not isinstance(overrides, dict):
+        raise InputError.at(source, f"key '{prefix.rstrip('.') or 'settings'}'", "expected a mapping")
+    known = {f.name: f for f in fields(obj)}
+    changes: dict[str, Any] = {}
+    for key, value in overrides.items():
+        place = f"key '{prefix}{key}'"
+        if key not in known:
+            raise InputError.at(source, place, f"unknown setting; known: {', '.join(sorted(known))}")
+        current = getattr(obj, key)
+        if hasattr(current, "__dataclass_fields__"):
+            changes[key] = _merge(current, value, source, prefix=f"{prefix}{key}.")
+        else:
+            changes[key] = _coerce(current, value, source, place)
+    return replace(obj, **changes)
+
+
+def _coerce(current: Any, value: Any, source: str, place: str) -> Any:
+    """Accept a value of the field's type (ints for floats too); refuse anything else."""
+    if isinstance(current, bool) or isinstance(value, bool):
+        if isinstance(current, bool) and isinstance(value, bool):
+            return value
+    elif isinstance(current, float) or (current is None and isinstance(value, (int, float))):
+        if isinstance(value, (int, float)):
+            return float(value)
+    elif isinstance(current, int):
+        if isinstance(value, int):
+            return value
+    elif isinstance(current, str):
+        if isinstance(value, str):
+            return value
+    elif isinstance(current, dict):
+        if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            return {**current, **value}
+    if current is None and value is None:
+        return None
+    raise InputError.at(source, place, f"expected {type(current).__name__}, got {value!r}")

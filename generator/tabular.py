@@ -1,0 +1,315 @@
+"""Read tables (CSV, TSV, Parquet, JSON, JSON Lines) into a :class:`Matrix`.
+
+Two shapes are accepted. *Tidy*: one row per cell, with the row, column and value
+column names from settings (``row``, ``column``, ``value`` by default). *Wide*:
+the first column holds the row labels and the header holds the column labels.
+
+Every rejection names the file and the place (line, record, row and column) so
+the user can fix it without reading code; nothing here ever returns half a table.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .dataset import Label, Matrix
+from .errors import InputError
+from .settings import InputSettings
+
+TABLE_SUFFIXES = {".csv", ".tsv", ".parquet", ".json", ".jsonl", ".ndjson"}
+_INT = re.compile(r"-?(0|[1-9][0-9]*)")
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class _Table:
+    """Header plus raw cells, each row with the place a user would look for it."""
+
+    header: list[str]
+    rows: list[list[Any]]
+    places: list[str]
+    cell_place: str  # how a cell is named: "column" for CSV, "key" for JSON
+
+
+def read_matrix(path: Path, settings: InputSettings, *, categorical: bool | None = None,
+                categories: tuple[str, ...] = ()) -> Matrix:
+    """Load ``path`` as a matrix; ``categorical`` forces the value kind when a sidecar says so."""
+    src = str(path)
+    table = _read_table(path, src)
+    if not table.header:
+        raise InputError.at(src, "file", "no header")
+    if not table.rows:
+        raise InputError.at(src, "file", "no data rows (only a header)")
+    names = (settings.row_column, settings.column_column, settings.value_column)
+    if all(name in table.header for name in names):
+        cells = _tidy_cells(table, names, src)
+    else:
+        cells = _wide_cells(table, src, settings.max_cells)
+    if len(cells) > settings.max_cells:
+        raise InputError.at(src, "file", f"{len(cells)} cells exceed the limit of {settings.max_cells} (setting input.max_cells)")
+    return _build_matrix(cells, src, categorical, categories)
+
+
+# --- reading each format into a _Table -------------------------------------------------
+
+
+def _read_table(path: Path, src: str) -> _Table:
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return _read_parquet(path, src)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError.at(src, "file", f"cannot be read: {exc.strerror or exc}") from None
+    if not raw.strip():
+        raise InputError.at(src, "file", "is empty")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError.at(src, f"line {line}", f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8") from None
+    if suffix in (".csv", ".tsv"):
+        return _read_delimited(text, "\t" if suffix == ".tsv" else ",", src)
+    if suffix == ".json":
+        return _read_json(text, src)
+    if suffix in (".jsonl", ".ndjson"):
+        return _read_json_lines(text, src)
+    raise InputError.at(src, "file name", f"unsupported format {suffix!r}; use one of {', '.join(sorted(TABLE_SUFFIXES))}")
+
+
+def _read_delimited(text: str, delimiter: str, src: str) -> _Table:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    header: list[str] = []
+    rows: list[list[Any]] = []
+    places: list[str] = []
+    try:
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue
+            if not header:
+                header = [cell.strip() for cell in record]
+                continue
+            if len(record) != len(header):
+                raise InputError.at(src, f"line {reader.line_num}",
+                                    f"{len(record)} fields where the header has {len(header)}")
+            rows.append(record)
+            places.append(f"line {reader.line_num}")
+    except csv.Error as exc:
+        raise InputError.at(src, f"line {reader.line_num}", f"not valid CSV: {exc}") from None
+    return _Table(header, rows, places, "column")
+
+
+def _read_json(text: str, src: str) -> _Table:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError.at(src, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}") from None
+    if not isinstance(data, list):
+        raise InputError.at(src, "top level", "expected a list of records (objects)")
+    return _records_table(data, [f"record {i + 1}" for i in range(len(data))], src)
+
+
+def _read_json_lines(text: str, src: str) -> _Table:
+    records, places = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise InputError.at(src, f"line {number}, column {exc.colno}", f"not valid JSON: {exc.msg}") from None
+        places.append(f"line {number}")
+    return _records_table(records, places, src)
+
+
+def _records_table(records: list[Any], places: list[str], src: str) -> _Table:
+    header: list[str] = []
+    for record, place in zip(records, places):
+        if not isinstance(record, dict):
+            raise InputError.at(src, place, "expected an object of key: value pairs")
+        if not header:
+            header = list(record)
+        elif list(record) != header:
+            missing = [k for k in header if k not in record]
+            extra = [k for k in record if k not in header]
+            what = f"missing key '{missing[0]}'" if missing else f"unexpected key '{extra[0]}'" if extra else "keys in another order"
+            raise InputError.at(src, place, f"{what} (every record needs the keys of the first)")
+    rows = [[_json_cell(record[k], src, place, k) for k in header] for record, place in zip(records, places)]
+    return _Table(header, rows, places, "key")
+
+
+def _json_cell(value: Any, src: str, place: str, key: str) -> Any:
+    if value is None or isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return value
+    raise InputError.at(src, f"{place}, key '{key}'", f"expected a number, text or null, got {type(value).__name__}")
+
+
+def _read_parquet(path: Path, src: str) -> _Table:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except FileNotFoundError:
+        raise InputError.at(src, "file", "cannot be read: no such file") from None
+    except Exception as exc:  # pyarrow raises many types for corrupt files
+        raise InputError.at(src, "file", f"not a readable Parquet file: {exc}") from None
+    if table.num_rows == 0 and table.num_columns == 0:
+        raise InputError.at(src, "file", "is empty")
+    header = [str(name) for name in table.column_names]
+    columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+    rows = [list(cells) for cells in zip(*columns)]
+    for row, n in zip(rows, range(1, len(rows) + 1)):
+        for key, value in zip(header, row):
+            _json_cell(value, src, f"row {n}", key)
+    return _Table(header, rows, [f"row {i + 1}" for i in range(len(rows))], "column")
+
+
+# --- from a table to cells ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Cell:
+    row: Label
+    column: Label
+    value: Any  # float, str or _MISSING
+    place: str
+
+
+def _tidy_cells(table: _Table, names: tuple[str, str, str], src: str) -> list[_Cell]:
+    r_i, c_i, v_i = (table.header.index(n) for n in names)
+    cells = []
+    for row, place in zip(table.rows, table.places):
+        label_r, label_c = _label(row[r_i]), _label(row[c_i])
+        if label_r == "" or label_c == "":
+            which = names[0] if label_r == "" else names[1]
+            raise InputError.at(src, f"{place}, {table.cell_place} '{which}'", "empty label")
+        cells.append(_Cell(label_r, label_c, _value(row[v_i]), f"{place}, {table.cell_place} '{names[2]}'"))
+    return cells
+
+
+def _wide_cells(table: _Table, src: str, max_cells: int) -> list[_Cell]:
+    header = table.header
+    if len(header) < 2:
+        raise InputError.at(src, "header", "a wide table needs a label column and at least one value column "
+                            "(or a tidy table with columns row, column, value)")
+    if len(table.rows) * (len(header) - 1) > max_cells:
+        raise InputError.at(src, "file", f"{len(table.rows) * (len(header) - 1)} cells exceed the limit of "
+                            f"{max_cells} (setting input.max_cells)")
+    columns = [_label(name) for name in header[1:]]
+    seen: dict[Label, int] = {}
+    for i, label in enumerate(columns):
+        if label == "":
+            raise InputError.at(src, f"header, field {i + 2}", "empty column label")
+        if label in seen:
+            raise InputError.at(src, f"header, field {i + 2}", f"duplicate column label {header[i + 1]!r}")
+        seen[label] = i
+    cells = []
+    for row, place in zip(table.rows, table.places):
+        label = _label(row[0])
+        if label == "":
+            raise InputError.at(src, f"{place}, {table.cell_place} '{header[0]}'", "empty row label")
+        for name, column, raw in zip(header[1:], columns, row[1:]):
+            cells.append(_Cell(label, column, _value(raw), f"{place}, {table.cell_place} '{name}'"))
+    return cells
+
+
+def _label(raw: Any) -> Label:
+    """Numbers stay numbers: '16' -> 16, '2.5' -> 2.5, but '02' or 'L0' stay text."""
+    if isinstance(raw, bool) or raw is None:
+        return "" if raw is None else str(raw)
+    if isinstance(raw, (int, float)):
+        return int(raw) if isinstance(raw, float) and raw.is_integer() else raw
+    text = " ".join(str(raw).split())
+    if _INT.fullmatch(text):
+        return int(text)
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return number if math.isfinite(number) and repr(number) == text else text
+
+
+def _value(raw: Any) -> Any:
+    if raw is None:
+        return _MISSING
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return float(raw)
+    text = str(raw).strip()
+    if text == "":
+        return _MISSING
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _build_matrix(cells: list[_Cell], src: str, categorical: bool | None, categories: tuple[str, ...]) -> Matrix:
+    rows = _axis([c.row for c in cells], sort=False)
+    columns = _axis([c.column for c in cells], sort=True)
+    row_index = {label: i for i, label in enumerate(rows)}
+    col_index = {label: i for i, label in enumerate(columns)}
+    present = [c for c in cells if c.value is not _MISSING]
+    numeric = [c for c in present if isinstance(c.value, float)]
+    text = [c for c in present if isinstance(c.value, str)]
+    if categorical is None:
+        categorical = len(text) > len(numeric)
+    if categorical:
+        kind = "categorical"
+        values = np.full((len(rows), len(columns)), None, dtype=object)
+    else:
+        if text:
+            cell = text[0]
+            raise InputError.at(src, cell.place, f"text {cell.value!r} in a column of numbers")
+        kind = "numeric"
+        values = np.full((len(rows), len(columns)), np.nan)
+    allowed = set(categories)
+    filled: dict[tuple[int, int], _Cell] = {}
+    for cell in cells:
+        r, c = row_index[_axis_key(cell.row, rows)], col_index[_axis_key(cell.column, columns)]
+        value = cell.value
+        if value is _MISSING:
+            if (r, c) not in filled:
+                filled[(r, c)] = cell
+            continue
+        if kind == "numeric":
+            if not math.isfinite(value):
+                raise InputError.at(src, cell.place, f"{value} is not a finite number")
+        else:
+            value = _category(value)
+            if allowed and value not in allowed:
+                raise InputError.at(src, cell.place, f"unknown level {value!r}; expected one of {', '.join(categories)}")
+        if (r, c) in filled and filled[(r, c)].value is not _MISSING:
+            earlier = filled[(r, c)]
+            if _category(earlier.value) != value and earlier.value != value:
+                raise InputError.at(src, cell.place, f"duplicate cell ({cell.row}, {cell.column}) with a different "
+                                    f"value than {earlier.place}")
+        filled[(r, c)] = cell
+        values[r, c] = value
+    return Matrix(tuple(rows), tuple(columns), values, kind)
+
+
+def _category(value: Any) -> str:
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def _axis(labels: list[Label], *, sort: bool) -> list[Label]:
+    """Distinct labels in file order; all-numeric axes are numbers (sorted for columns)."""
+    distinct = list(dict.fromkeys(labels))
+    if all(isinstance(x, (int, float)) for x in distinct):
+        return sorted(distinct) if sort else distinct
+    return list(dict.fromkeys(str(x) for x in distinct))
+
+
+def _axis_key(label: Label, axis: list[Label]) -> Label:
+    return label if axis and isinstance(axis[0], (int, float)) else str(label)

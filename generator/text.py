@@ -1,0 +1,116 @@
+"""Formatting and escaping for the render stage: how values look, and how they stay inert.
+
+Labels, titles and metadata come from strangers' files. In a Markdown page every
+such value is written with Markdown- and HTML-active characters replaced by
+numeric character references, which Markdown passes through untouched and the
+browser shows as the original characters: a label can never open a tag, a link,
+a heading, a table cell or an emphasis. Bidirectional control characters are
+shown as visible code points so they cannot reorder the text around them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any, Iterable
+
+from markupsafe import Markup
+
+# Always replaced: characters that start or end Markdown or HTML constructs in
+# Python-Markdown and the pymdownx extensions (emoji ``:``, mark ``=``, tilde ``~``,
+# caret ``^``, arithmatex ``$``), plus quotes so values are safe in attributes too.
+_ALWAYS = set("\\`*_{}[]()#|<>&\"'!~^=:$%@")
+# Replaced only when they start a value: list markers and ordered-list dots.
+_LEADING = set("-+.")
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def md(value: Any) -> Markup:
+    """Escape one value for Markdown and HTML alike (the page environment's finalize)."""
+    if isinstance(value, Markup):
+        return value
+    text = _BIDI.sub(lambda m: f"U+{ord(m.group()):04X}", str(value))
+    text = re.sub(r"\s+", " ", text)
+    out = []
+    lead = len(text) - len(text.lstrip())
+    for i, ch in enumerate(text):
+        if ch in _ALWAYS or (i == lead and ch in _LEADING):
+            out.append(f"&#{ord(ch)};")
+        else:
+            out.append(ch)
+    return Markup("".join(out))
+
+
+def plain(value: Any) -> str:
+    """One line of plain text: newlines folded, bidi controls made visible."""
+    return _flatten(str(value))
+
+
+def _flatten(text: str) -> str:
+    text = _BIDI.sub(lambda m: f"U+{ord(m.group()):04X}", text)
+    return " ".join(text.split())
+
+
+def yaml_string(value: Any) -> Markup:
+    """A front-matter value: HTML-escaped (Material prints titles raw), then JSON-quoted for YAML."""
+    escaped = plain(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return Markup(json.dumps(escaped, ensure_ascii=True))
+
+
+def json_script(data: Any) -> Markup:
+    """JSON for a ``<script type="application/json">`` body: no ``<`` can close the element."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False, allow_nan=False)
+    for ch, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(ch, code)
+    return Markup(text)
+
+
+def label(value: Any, limit: int = 80) -> str:
+    """A row or column label as a reader sees it: numbers plainly, long text cut with an ellipsis."""
+    if isinstance(value, float) and not math.isnan(value):
+        return number(value)
+    text = plain(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def number(value: Any, digits: int = 4) -> str:
+    """Numbers short but exact enough to check: 4 significant digits, integers as integers."""
+    if value is None:
+        return "missing"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    value = float(value)
+    if math.isinf(value):
+        return "infinity" if value > 0 else "minus infinity"
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.{digits}g}".replace("-", "−")
+
+
+def listing(items: Iterable[Any], limit: int = 50, conj: str = "and") -> str:
+    """'a, b and c'; past ``limit`` items, '… and N more' so a sentence stays readable."""
+    items = [str(x) for x in items]
+    if len(items) > limit:
+        shown, rest = items[:limit], len(items) - limit
+        return f"{', '.join(shown)} {conj} {rest} more"
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {conj} {items[-1]}"
+
+
+def span(first: Any, last: Any) -> str:
+    return label(first) if first == last else f"{label(first)}–{label(last)}"
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def slugify(name: str) -> str:
+    """A file-name-safe slug: lower-case letters, digits and single hyphens, never empty."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:80].strip("-") or "dataset"
