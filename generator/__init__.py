@@ -1,3 +1,18 @@
-"""attention-report: fact-checked reports and an offline site for attention data."""
+"""attention-report: fact-checked reports and an offline site for attention data.
+
+The public API is :func:`report` (one dataset in, findings, chart and Markdown
+out); the command line is ``attention-report``; the MkDocs plugin is
+``attention-report``. Importing this package does no work beyond defining them.
+"""
 
 __version__ = "0.1.0"
+
+
+def report(*args, **kwargs):
+    """See :func:`generator.api.report` (imported lazily: altair and pandas load on first use)."""
+    from .api import report as _report
+
+    return _report(*args, **kwargs)
+
+
+__all__ = ["report", "__version__"]

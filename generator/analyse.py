@@ -49,7 +49,8 @@ def analyse(grid: LevelGrid, settings: AnalysisSettings) -> Analysis:
     groups = identical_groups(grid)
     found += [IdenticalRows(rows=[grid.rows[i] for i in g], positions=_filled(grid, g[0])) for g in groups if len(g) > 1]
     found += find_periodic(grid, groups, settings)
-    found += find_level_runs(grid, groups)
+    if len(groups) <= settings.level_runs_max_rows:
+        found += find_level_runs(grid, groups)
     found += find_axis_gaps(grid, settings)
     found += find_missing(grid)
     found += find_extremes(grid)
@@ -90,7 +91,7 @@ def find_periodic(grid: LevelGrid, groups: list[list[int]], settings: AnalysisSe
     keys = np.array([period_key(grid, c) for c in range(len(grid.columns))])
     if len(keys) < 2 * settings.periodic_min_support:
         return []
-    candidates = [list(range(len(grid.rows)))] + ([g for g in groups] if len(groups) > 1 else [])
+    candidates = [list(range(len(grid.rows)))] + (groups if 1 < len(groups) <= settings.level_runs_max_rows else [])
     found: list[Periodic] = []
     covered: set[tuple[int, int, str]] = set()
     for rows in candidates:
@@ -104,12 +105,14 @@ def find_periodic(grid: LevelGrid, groups: list[list[int]], settings: AnalysisSe
                 first = block[0, np.argmax(on)]
                 if first is None or not np.all(block[:, on] == first):
                     continue
+                exclusive = not np.any(block[:, ~on] == first)
+                if settings.periodic_exclusive_only and not exclusive:
+                    continue
                 held.add((period, phase, first))
                 if any((q, phase % q, first) in held for q in range(2, period) if period % q == 0):
                     continue  # a shorter period already says this
                 if (period, phase, first) in covered:
                     continue  # already said of all rows together
-                exclusive = not np.any(block[:, ~on] == first)
                 found.append(Periodic(rows=[grid.rows[r] for r in rows], period=period, phase=phase,
                                       level=str(first), exclusive=bool(exclusive), columns=int(on.sum())))
         if rows == candidates[0]:
@@ -119,6 +122,7 @@ def find_periodic(grid: LevelGrid, groups: list[list[int]], settings: AnalysisSe
 
 def find_level_runs(grid: LevelGrid, groups: list[list[int]]) -> list[LevelRuns]:
     found = []
+    unit = column_unit(grid)
     for group in groups:
         r = group[0]
         for level in grid.scheme.names:
@@ -127,9 +131,9 @@ def find_level_runs(grid: LevelGrid, groups: list[list[int]]) -> list[LevelRuns]
                 continue
             labels = [grid.columns[c] for c in cols]
             if grid.numeric_columns:
-                ranges = compress(labels)
+                ranges = compress(labels, unit)
             else:
-                ranges = [[grid.columns[a], grid.columns[b], s] for a, b, s in compress(cols)]
+                ranges = [[grid.columns[a], grid.columns[b], s] for a, b, s in compress(cols, 1)]
             found.append(LevelRuns(row=grid.rows[r], level=level, columns=labels, ranges=ranges,
                                    same_rows=[grid.rows[i] for i in group[1:]]))
     return found
@@ -185,7 +189,7 @@ def find_similar(grid: LevelGrid, groups: list[list[int]], settings: AnalysisSet
     for i, a in enumerate(reps):
         for b in reps[i + 1:]:
             shared = (grid.levels[a] != None) & (grid.levels[b] != None)  # noqa: E711
-            if shared.sum() < 2:
+            if shared.sum() < 3:
                 continue
             if grid.values is not None:
                 x, y = grid.values[a, shared], grid.values[b, shared]
@@ -199,6 +203,13 @@ def find_similar(grid: LevelGrid, groups: list[list[int]], settings: AnalysisSet
                                          threshold=settings.similar_min))
     pairs.sort(key=lambda p: -p.value)
     return pairs[: settings.similar_max_pairs]
+
+
+def column_unit(grid: LevelGrid):
+    """The axis's own step: the gcd of numeric column labels, else one position."""
+    if grid.numeric_columns and len(grid.columns) > 1:
+        return _tidy(_common_step(sorted(grid.columns)) or 1)
+    return 1
 
 
 def _filled(grid: LevelGrid, r: int) -> int:

@@ -87,7 +87,7 @@ class SimilarRows(Observation):
         a, b = (_row(grid, r) for r in self.rows)
         shared = [c for c in range(len(grid.columns))
                   if _level(grid, a, c) is not None and _level(grid, b, c) is not None]
-        if len(shared) < 2:
+        if len(shared) < 3:
             return False
         if self.metric == "agreement":
             value = sum(_level(grid, a, c) == _level(grid, b, c) for c in shared) / len(shared)

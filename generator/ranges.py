@@ -2,41 +2,36 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Sequence
 
-Range = tuple[float, float, float]  # first, last, step (inclusive)
 
-
-def compress(labels: Sequence[float]) -> list[list]:
+def compress(labels: Sequence[float], unit: float = 1) -> list[list]:
     """Return ``[[first, last, step], ...]`` whose expansion is exactly ``labels`` (sorted, distinct).
 
-    The step is the one most common gap between consecutive labels, so a level
-    that sits on every second column reads as a few long ranges instead of many
-    single values. Labels not in a run of that step stand alone as ``[x, x, step]``.
+    ``unit`` is the axis's own step (1 for consecutive integers). A range with a
+    wider step needs at least three members, so '44, 46' never reads as '44–46'
+    (which a reader would take to include 45); two neighbours one unit apart do
+    form a range. Everything else stands alone as ``[x, x, unit]``.
     """
     values = sorted(labels)
-    if not values:
-        return []
-    step = natural_step(values)
     ranges: list[list] = []
-    start = prev = values[0]
-    for value in values[1:]:
-        if value - prev == step:
-            prev = value
-            continue
-        ranges.append([start, prev, step])
-        start = prev = value
-    ranges.append([start, prev, step])
+    i = 0
+    while i < len(values):
+        if i + 1 == len(values):
+            ranges.append([values[i], values[i], unit])
+            break
+        step = values[i + 1] - values[i]
+        j = i + 1
+        while j + 1 < len(values) and values[j + 1] - values[j] == step:
+            j += 1
+        members = j - i + 1
+        if members >= 3 or (members == 2 and step == unit):
+            ranges.append([values[i], values[j], step])
+            i = j + 1
+        else:
+            ranges.append([values[i], values[i], unit])
+            i += 1
     return ranges
-
-
-def natural_step(values: Sequence[float]) -> float:
-    gaps = Counter(b - a for a, b in zip(values, values[1:]))
-    if not gaps:
-        return 1
-    best = max(gaps.values())
-    return min(g for g, n in gaps.items() if n == best)
 
 
 def expand(ranges: Sequence[Sequence[float]]) -> list[float]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, text
-from .analyse import Analysis, find_level_runs, identical_groups
+from .analyse import Analysis, column_unit, find_level_runs, identical_groups
 from .bundle import ReportBundle
 from .charts import ChartView, chart_view, heatmap, static_image
 from .dataset import Dataset
@@ -41,7 +41,9 @@ class Axes:
     row_noun: str
     column_noun: str
     row_count: int
+    numeric_rows: bool
     numeric_columns: bool
+    column_unit: float
     numeric_values: bool
     max_listed: int
 
@@ -167,7 +169,8 @@ def _axes(dataset: Dataset, grid: LevelGrid, settings: Settings) -> Axes:
     column_title = meta.column_axis or "Column"
     return Axes(row_title=text.plain(row_title), column_title=text.plain(column_title),
                 row_noun=_noun(meta.row_axis, "row"), column_noun=_noun(meta.column_axis, "column"),
-                row_count=len(grid.rows), numeric_columns=grid.numeric_columns,
+                row_count=len(grid.rows), numeric_columns=grid.numeric_columns, column_unit=column_unit(grid),
+                numeric_rows=all(isinstance(x, (int, float)) for x in grid.rows),
                 numeric_values=grid.values is not None, max_listed=settings.analysis.max_listed_cells)
 
 

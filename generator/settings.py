@@ -49,11 +49,15 @@ class AnalysisSettings:
     """Rows are *similar* at Pearson r (numeric) or level agreement (categorical) >= this."""
     similar_max_pairs: int = 10
     periodic_max_period: int = 12
+    periodic_exclusive_only: bool = True
+    """Report a period only when the level occurs on that period and nowhere else in the rows:
+    a level that merely includes every k-th column is too often chance."""
     periodic_min_support: int = 3
     """A periodic pattern must cover at least this many columns to be reported."""
     gaps_max_share: float = 0.5
     """Axis gaps are reported only if at most this share of the progression is missing."""
-    extremes_max_cells: int = 5
+    level_runs_max_rows: int = 20
+    """Above this many distinct rows, per-row level runs are left out of Key Observations."""
     max_listed_cells: int = 50
     """Longer lists (missing cells, extreme cells) are cut in the text, never in the findings."""
 

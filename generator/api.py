@@ -1,0 +1,77 @@
+"""One call for notebooks and scripts: a dataset in, findings, chart and Markdown out.
+
+>>> from generator import report
+>>> r = report("docs/datasets/seed-mlp-att.csv")
+>>> r.findings["observations"][0]["text"]
+'MLP and ATT are identical: they hold the same level at every one of their 74 positions.'
+>>> r.chart  # an altair.Chart: displays in Jupyter
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from .analyse import analyse
+from .dataset import Dataset, Metadata
+from .levels import level_grid
+from .pipeline import load
+from .render import render_dataset
+from .settings import Settings
+from .tabular import read_matrix
+from .text import slugify
+
+
+@dataclass(frozen=True)
+class Report:
+    """What :func:`report` returns; ``chart`` shows itself in Jupyter."""
+
+    findings: dict
+    chart: alt.Chart
+    markdown: str
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown
+
+
+def report(data: str | Path | pd.DataFrame, *, name: str | None = None, meta: Metadata | None = None,
+           settings: dict[str, Any] | None = None, templates_dir: Path | None = None) -> Report:
+    """Analyse one dataset and render its report.
+
+    ``data`` is a path (any supported format, with its sidecar if present) or a
+    DataFrame in the tidy (``row``, ``column``, ``value``) or wide (first column
+    = row labels) shape. ``settings`` overrides defaults as in a sidecar's
+    ``settings:`` key. Bad input raises :class:`generator.errors.InputError`.
+    """
+    if isinstance(data, pd.DataFrame):
+        dataset, run_settings, grid = _from_frame(data, name or "dataframe", meta or Metadata(), settings or {})
+    else:
+        loaded = load(Path(data), settings)
+        dataset, run_settings, grid = loaded.dataset, loaded.settings, loaded.grid
+    analysis = analyse(grid, run_settings.analysis)
+    slug = slugify(dataset.name)
+    rendered = render_dataset(dataset, grid, analysis, run_settings, slug=slug, templates_dir=templates_dir,
+                              data_name=f"{slug}.data.csv")
+    return Report(findings=rendered.findings, chart=rendered.chart, markdown=rendered.markdown)
+
+
+def _from_frame(frame: pd.DataFrame, name: str, meta: Metadata, overrides: dict):
+    """Go through the same CSV reader as files do, so a frame gets exactly the same checks."""
+    settings = Settings().with_overrides({**meta.overrides, **overrides})
+    csv_bytes = frame.to_csv(index=False).encode("utf-8")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{slugify(name)}.csv"
+        path.write_bytes(csv_bytes)
+        categorical = True if meta.values == "categories" else False if meta.values in ("attention", "effect") else None
+        matrix = read_matrix(path, settings.input, categorical=categorical, categories=meta.categories)
+    dataset = Dataset(name=name, source=f"<DataFrame {name}>", sha256=hashlib.sha256(csv_bytes).hexdigest(),
+                      matrix=matrix, meta=meta)
+    grid = level_grid(matrix, settings.levels, source=dataset.source, categories=meta.categories,
+                      values_meaning=meta.values)
+    return dataset, settings, grid
