@@ -55,6 +55,17 @@ def build(data: tuple[Path, ...], out_dir: Path, templates_dir: Path | None, ass
         click.echo(f"{bundle.source} -> {out_dir / bundle.main_page}")
 
 
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+def new(directory: Path) -> None:
+    """Create a site in DIRECTORY that builds as it is: mkdocs.yml, docs/index.md, an example dataset."""
+    from .scaffold import create_site
+
+    for path in create_site(directory):
+        click.echo(f"created {path}")
+    click.echo(f"next: cd {directory} && mkdocs build")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and turn every expected failure into one-line errors."""
     try:

@@ -1,0 +1,28 @@
+"""Template overriding: a file of the same name wins, and the built-in one stays reachable to extend."""
+
+from __future__ import annotations
+
+from generator import report
+from conftest import EXAMPLES
+
+
+def test_an_override_can_extend_the_builtin_report_and_replace_one_block(tmp_path):
+    (tmp_path / "report.md.j2").write_text(
+        '{% extends "default:report.md.j2" %}\n'
+        "{% block reproduce %}## Provenance\n\nLab notebook entry {{ r.sha256[:8] }}.\n{% endblock %}\n"
+    )
+    md = report(EXAMPLES / "seed-mlp-att.csv", templates_dir=tmp_path).markdown
+    assert "## Provenance" in md and "## Reproduce" not in md
+    assert "## Key Observations" in md  # the rest of the built-in page is still there
+
+
+def test_an_override_of_the_sentences_changes_the_findings_text_too(tmp_path):
+    (tmp_path / "observations.j2").write_text(
+        '{% import "default:observations.j2" as base %}\n'
+        "{% macro sentence(o, ax) %}[{{ o.kind }}] {{ base.sentence(o, ax) }}{% endmacro %}\n"
+        "{% macro ranges_phrase(ranges, ax) %}{{ base.ranges_phrase(ranges, ax) }}{% endmacro %}\n"
+    )
+    r = report(EXAMPLES / "seed-mlp-att.csv", templates_dir=tmp_path)
+    first = r.findings["observations"][0]["text"]
+    assert first.startswith("[identical_rows] MLP and ATT are identical")
+    assert "&#91;identical&#95;rows&#93;" in r.markdown  # printed escaped, like every value
