@@ -23,12 +23,12 @@ from . import text
 
 
 def builtin_templates() -> Path:
-    """Installed, the templates are package data (``generator.templates``); in a source
-    checkout, where ``generator`` is imported straight from the tree, they are ``<repo>/templates``."""
-    try:
-        return Path(str(resources.files("generator.templates")))
-    except ModuleNotFoundError:
-        return Path(__file__).resolve().parent.parent / "templates"
+    """Installed from a wheel, the templates are package data in ``generator/templates``;
+    in a source checkout or an editable install they are ``<repo>/templates``."""
+    packaged = Path(str(resources.files("generator"))) / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "templates"
 
 
 def _loader(templates_dir: Path | None) -> jinja2.BaseLoader:
