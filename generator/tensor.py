@@ -21,11 +21,13 @@ from __future__ import annotations
 import json
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Sequence
 
 import numpy as np
+from safetensors import SafetensorError
 
 from generator.errors import InputError
 
@@ -38,6 +40,11 @@ DEFAULT_MAX_ELEMENTS = 200_000_000
 ATTENTION = "attention"
 TOKENS = "tokens"
 SUFFIXES = (".npz", ".npy", ".safetensors")
+
+# What numpy, zipfile, zlib, json, struct and safetensors raise on a truncated or damaged file.
+_DAMAGED_FILE_ERRORS = (
+    OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error, struct.error, SafetensorError,
+)
 
 # safetensors dtype names numpy can hold without loss of meaning.
 _SAFETENSORS_DTYPES = {
@@ -119,7 +126,7 @@ def load_tensor(
         array, stored_tokens = readers[suffix](path, name, max_elements)
     except InputError:
         raise
-    except Exception as exc:  # zipfile, numpy, json, struct and safetensors' Rust errors on damaged files
+    except _DAMAGED_FILE_ERRORS as exc:
         raise InputError.at(file, "", f"cannot read {suffix} file (truncated or corrupt?): {_reason(exc)}") from None
     return tensor_from_array(
         array,
@@ -216,7 +223,7 @@ def _read_safetensors(path: Path, name: str, max_elements: int) -> tuple[np.ndar
     shape = tuple(int(n) for n in entry.get("shape", ()))
     _check_header(file, f"tensor {name!r}", shape, np.dtype("float32"), max_elements)
     tokens = _metadata_tokens(file, metadata)
-    from safetensors import safe_open  # a declared dependency; imported here to keep import cheap
+    from safetensors import safe_open
 
     with safe_open(str(path), framework="numpy") as handle:
         array = handle.get_tensor(name)
@@ -273,7 +280,7 @@ def _check_header(file: str, where: str, shape: tuple[int, ...], dtype: np.dtype
         )
 
 
-def _check_token_header(file: str, shape: tuple[int, ...], _fortran: bool, dtype: np.dtype, max_elements: int) -> None:
+def _check_token_header(file: str, shape: tuple[int, ...], dtype: np.dtype, max_elements: int) -> None:
     where = "array 'tokens'"
     if dtype.hasobject:
         raise InputError.at(
