@@ -273,14 +273,16 @@ def similar_heads(attention: np.ndarray, thresholds: HeadThresholds = HeadThresh
     across sequence lengths.
     """
     L, H, T = _shape(attention, None)
-    A = np.asarray(attention, dtype=np.float32).reshape(L * H, T, T)
-    logA = np.log2(A + np.float32(1e-30))
+    # JSD = H(M) - (H(P) + H(Q)) / 2 with M = (P + Q) / 2: one log per pair instead of three.
+    # float64, because that difference cancels for near-identical rows and sqrt magnifies the rest.
+    A = np.asarray(attention, dtype=np.float64).reshape(L * H, T, T)
+    entropy = -(A * np.log2(np.where(A > 0, A, 1))).sum(-1)  # [heads, rows]
     out = []
     for a in range(L * H - 1):
-        P, Q = A[a], A[a + 1:]
-        M = (P + Q) * np.float32(0.5)
-        logM = np.log2(M + np.float32(1e-30))
-        jsd = 0.5 * ((P * (logA[a] - logM)).sum(-1) + (Q * (logA[a + 1:] - logM)).sum(-1))
+        M = A[a + 1:] + A[a]
+        M *= 0.5
+        logM = np.log2(M + 1e-300)  # 0 * log(1e-300) = 0, as 0 log 0 should be
+        jsd = -np.einsum("bqk,bqk->bq", M, logM) - 0.5 * (entropy[a] + entropy[a + 1:])
         dist = np.sqrt(np.clip(jsd, 0, None)).mean(-1, dtype=np.float64)
         for offset in np.flatnonzero(dist <= thresholds.similar_max_distance):
             b = a + 1 + int(offset)
