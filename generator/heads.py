@@ -371,7 +371,7 @@ def _reference_metrics(a: np.ndarray, tokens, causal: bool, th: HeadThresholds):
     importance, eligible = [], []
     for k in range(T):
         rows = range(max(k, skip), T) if causal else range(T)  # the queries that can see key k
-        importance.append(sum(a[q, k] for q in rows) / len(rows))
+        importance.append(a[rows.start:rows.stop, k].sum() / len(rows))
         eligible.append(len(rows) >= th.sink_min_rows * (T - skip))
     sink_key = max((k for k in range(T) if eligible[k]), key=lambda k: (importance[k], -k))
     m["sink"], m["first_token"] = float(importance[sink_key]), float(importance[0])
@@ -388,19 +388,21 @@ def _reference_metrics(a: np.ndarray, tokens, causal: bool, th: HeadThresholds):
             if is_delim and k + 1 < T and tokens[k + 1].lstrip("▁Ġ ") not in th.segment_delimiters:
                 current += 1
         if current >= 1:
-            m["block"] = float(np.mean([sum(a[q, k] for k in range(T) if seg[k] == seg[q]) for q in range(T)]))
-            m["block_chance"] = float(np.mean([
-                sum(1 for k in range(q + 1 if causal else T) if seg[k] == seg[q]) / (q + 1 if causal else T)
-                for q in range(T)]))
-        for name, earlier in (("duplicate_token", lambda q, k: tokens[k] == tokens[q]),
-                              ("induction", lambda q, k: k >= 1 and tokens[k - 1] == tokens[q])):
-            hit = total = rows = 0.0
-            for q in range(T):
-                targets = [k for k in range(q) if earlier(q, k)]
-                if targets:
-                    hit, total, rows = hit + a[q, targets].sum(), total + a[q].sum(), rows + 1
-            if rows >= th.repeat_min_rows:
-                m[name] = float(hit / total)
+            seg = np.array(seg)
+            m["block"] = float(np.mean([a[q, seg == seg[q]].sum() for q in range(T)]))
+            seen = [q + 1 if causal else T for q in range(T)]
+            m["block_chance"] = float(np.mean([np.sum(seg[:seen[q]] == seg[q]) / seen[q] for q in range(T)]))
+        duplicate, induction, positions = [], [], {}
+        for q, t in enumerate(tokens):
+            earlier = positions.setdefault(t, [])
+            duplicate.append(list(earlier))  # earlier occurrences of this token
+            induction.append([j + 1 for j in earlier if j + 1 < q])  # the tokens that followed them
+            earlier.append(q)
+        for name, targets in (("duplicate_token", duplicate), ("induction", induction)):
+            rows = [q for q in range(T) if targets[q]]
+            if len(rows) >= th.repeat_min_rows:
+                hit = sum(a[q, targets[q]].sum() for q in rows)
+                m[name] = float(hit / sum(a[q].sum() for q in rows))
     return m, sink_key, special_key
 
 
