@@ -1,0 +1,411 @@
+"""What each attention head does, as numbers and as checkable claims.
+
+Pure numpy, no formatting: this module turns a ``[layers, heads, T, T]`` array of
+attention probabilities into metrics from the interpretability literature, one
+``pattern`` and one Kovaleva-style ``map_type`` per head, per-layer counts, and
+pairs of similar heads. The report prints a claim only if the matching
+``verify_*`` function, which recomputes it from the raw array by a separate,
+deliberately plain code path, agrees: a vectorisation bug then hides a claim
+instead of printing a wrong one.
+
+Every threshold lives in :class:`HeadThresholds`, each field citing where its
+default comes from, so a user can change them and a report can record them.
+``docs/head-patterns.md`` explains the metrics and rules for readers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Sequence
+
+import numpy as np
+
+PRECEDENCE = (
+    "induction", "duplicate_token", "previous_token", "next_token", "self", "sink", "block", "broad",
+)
+"""First pattern whose test passes wins; ``heterogeneous`` when none does.
+
+Most specific first: token-identity patterns need repeats to show at all, then
+heads that put most mass on one diagonal, then on one key, then on a segment,
+and ``broad`` (the absence of focus) last.
+"""
+PATTERNS = PRECEDENCE + ("heterogeneous",)
+MAP_TYPES = ("vertical+diagonal", "vertical", "diagonal", "block", "heterogeneous")
+_TOL = 1e-4  # how closely a verify_* recomputation must match a claimed number
+
+
+def _src(text: str) -> dict:
+    return {"source": text}
+
+
+@dataclass(frozen=True)
+class HeadThresholds:
+    """Every cut-off used to name a head; the ``source`` metadata cites each default."""
+
+    positional_min: float = field(default=0.5, metadata=_src(
+        "Clark et al. 2019, What Does BERT Look At? (positional heads: >= 50% on the previous/next token)"))
+    sink_min: float = field(default=0.3, metadata=_src(
+        "Gu et al. 2025, When Attention Sink Emerges in Language Models (sink head: importance_0 > 0.3)"))
+    special_min: float = field(default=0.6, metadata=_src(
+        "Clark et al. 2019 (heads putting >= 60% on [CLS]/[SEP])"))
+    special_tokens: tuple[str, ...] = field(default=(
+        "[CLS]", "[SEP]", "<s>", "</s>", "<bos>", "<eos>", "<|endoftext|>", "<|begin_of_text|>",
+    ), metadata=_src("Clark et al. 2019 ([CLS], [SEP]); Xiao et al. 2023, StreamingLLM (first token)"))
+    causal_skip_rows: int = field(default=1, metadata=_src(
+        "Gu et al. 2025 code: on causal maps skip the first row(s), where A[0, 0] = 1 by construction"))
+    sink_min_rows: float = field(default=0.5, metadata=_src(
+        "ours: a key seen by fewer than this share of query rows (late keys of a causal map) cannot be a sink"))
+    broad_min: float = field(default=0.7, metadata=_src(
+        "Clark et al. 2019 (broad heads ~3.8 nats on <= 128 tokens, i.e. ~0.78 of ln 128); "
+        "ours: rounded down to 0.7 of ln(T)"))
+    entropy_smoothing: float = field(default=1e-4, metadata=_src(
+        "Clark et al. 2019 notebook: entropy of 0.9999 * A + 0.0001 / T"))
+    block_min: float = field(default=0.7, metadata=_src(
+        "ours: Kovaleva et al. 2019 name 'block' maps but publish no threshold"))
+    block_lift: float = field(default=0.3, metadata=_src(
+        "ours: block mass must beat uniform attention over visible keys by this much"))
+    segment_delimiters: tuple[str, ...] = field(default=(
+        "[SEP]", "</s>", ".", "!", "?", "。",
+    ), metadata=_src("Clark et al. 2019 and Kovaleva et al. 2019 (segments and sentences)"))
+    duplicate_min: float = field(default=0.5, metadata=_src(
+        "ours; scored as in TransformerLens head_detector, sum(A*P)/sum(A) (no threshold published)"))
+    induction_min: float = field(default=0.5, metadata=_src(
+        "ours; Olsson et al. 2022 pattern, scored as in TransformerLens head_detector"))
+    repeat_min_rows: int = field(default=8, metadata=_src(
+        "ours: fewer query rows with an earlier occurrence than this and no duplicate/induction claim is made"))
+    map_diagonal_min: float = field(default=0.3, metadata=_src(
+        "ours: Kovaleva et al. 2019 map types have no numeric rule; diagonal share for a 'diagonal' map"))
+    similar_max_distance: float = field(default=0.3, metadata=_src(
+        "ours: Clark et al. 2019 compare heads by Jensen-Shannon divergence without a cut-off; "
+        "on MiniLM the closest broad heads sit at 0.27-0.30"))
+    causal_tolerance: float = field(default=1e-6, metadata=_src(
+        "ours: a map is causal when every entry above the diagonal is at most this"))
+
+
+@dataclass(frozen=True)
+class HeadPattern:
+    """One head's classification; ``score`` is the metric that decided it, ``key`` a sink's key."""
+
+    layer: int
+    head: int
+    pattern: str
+    score: float
+    key: int | None
+    map_type: str
+    metrics: dict[str, float]
+
+
+@dataclass(frozen=True)
+class LayerFact:
+    """'``count`` of ``total`` heads in layer ``layer`` are ``pattern``' (``heads`` lists them)."""
+
+    layer: int
+    pattern: str
+    heads: tuple[int, ...]
+    count: int
+    total: int
+
+
+@dataclass(frozen=True)
+class SimilarPair:
+    """Two heads ``(layer, head)`` whose mean Jensen-Shannon distance is at most the threshold."""
+
+    a: tuple[int, int]
+    b: tuple[int, int]
+    distance: float
+
+
+# --- classification (fast path: vectorised over all heads) ---
+
+
+def classify_heads(
+    attention: np.ndarray, tokens: Sequence[str] | None = None, thresholds: HeadThresholds = HeadThresholds()
+) -> list[HeadPattern]:
+    """Classify every head of a ``[L, H, T, T]`` array of attention probabilities."""
+    L, H, T = _shape(attention, tokens)
+    flat = np.asarray(attention, dtype=np.float32).reshape(L * H, T, T)
+    m, sink_key, special_key = _metrics(flat, tokens, _is_causal(attention, thresholds), thresholds)
+    out = []
+    for n in range(L * H):
+        metrics = {name: float(values[n]) for name, values in m.items()}
+        special = None if special_key is None else int(special_key[n])
+        pattern, score, key, map_type = _decide(metrics, int(sink_key[n]), special, thresholds)
+        out.append(HeadPattern(n // H, n % H, pattern, score, key, map_type, metrics))
+    return out
+
+
+def _metrics(A: np.ndarray, tokens, causal: bool, th: HeadThresholds):
+    N, T, _ = A.shape
+    i = np.arange(T)
+    visible = np.tril(np.ones((T, T), bool)) if causal else np.ones((T, T), bool)
+    count = visible.sum(1)
+    m: dict[str, np.ndarray] = {
+        "previous_token": A[:, i[1:], i[:-1]].mean(1, dtype=np.float64) if T > 1 else np.zeros(N),
+        "next_token": A[:, i[:-1], i[1:]].mean(1, dtype=np.float64) if T > 1 else np.zeros(N),
+        "self": A[:, i, i].mean(1, dtype=np.float64),
+        "confidence": A.max(-1).mean(-1, dtype=np.float64),
+    }
+    s = th.entropy_smoothing
+    p = (1 - s) * A + (s / count)[:, None] * visible
+    h = -(p * np.log(np.where(p > 0, p, 1))).sum(-1, dtype=np.float64)
+    rows = count >= 2
+    m["entropy"] = (h[:, rows] / np.log(count[rows])).mean(1) if rows.any() else np.zeros(N)
+
+    skip = min(th.causal_skip_rows, T - 1) if causal else 0
+    seen = T - np.maximum(i, skip) if causal else np.full(T, T)  # queries that can see each key
+    per_key = A[:, skip:, :].sum(1, dtype=np.float64) / seen
+    candidate = seen >= th.sink_min_rows * (T - skip)
+    ranked = np.where(candidate, per_key, -1.0)
+    sink_key = ranked.argmax(1)
+    m["sink"] = ranked.max(1)
+    m["first_token"] = per_key[:, 0]
+    special_key = None
+    if tokens is not None:
+        special = np.flatnonzero([t in th.special_tokens for t in tokens])
+        if special.size:
+            m["special"] = A[:, skip:, special].sum(-1, dtype=np.float64).mean(-1)
+            special_key = special[per_key[:, special].argmax(1)]
+        seg = _segments(tokens, th)
+        if seg[-1] >= 1:
+            same = seg[:, None] == seg[None, :]
+            m["block"] = np.einsum("nqk,qk->n", A, same.astype(np.float32), dtype=np.float64) / T
+            m["block_chance"] = np.full(N, ((same & visible).sum(1) / count).mean())
+        for name, pattern in (("duplicate_token", _duplicate_mask(tokens)), ("induction", _induction_mask(tokens))):
+            eligible = pattern.any(1)
+            if eligible.sum() >= th.repeat_min_rows:
+                sub = A[:, eligible]
+                hit = np.einsum("nqk,qk->n", sub, pattern[eligible].astype(np.float32), dtype=np.float64)
+                m[name] = hit / sub.sum((1, 2), dtype=np.float64)
+    return m, sink_key, special_key
+
+
+def _decide(m: dict[str, float], sink_key: int, special_key: int | None, th: HeadThresholds):
+    """The precedence rule and the map-type rule, on one head's metrics (shared by classify and verify)."""
+    tests = {
+        "induction": m.get("induction", 0.0) >= th.induction_min,
+        "duplicate_token": m.get("duplicate_token", 0.0) >= th.duplicate_min,
+        "previous_token": m["previous_token"] >= th.positional_min,
+        "next_token": m["next_token"] >= th.positional_min,
+        "self": m["self"] >= th.positional_min,
+        "sink": m["sink"] >= th.sink_min or m.get("special", 0.0) >= th.special_min,
+        "block": "block" in m and m["block"] >= th.block_min and m["block"] - m["block_chance"] >= th.block_lift,
+        "broad": m["entropy"] >= th.broad_min,
+    }
+    pattern = next((name for name in PRECEDENCE if tests[name]), "heterogeneous")
+    key = None
+    if pattern == "sink":
+        key, score = (sink_key, m["sink"]) if m["sink"] >= th.sink_min else (special_key, m["special"])
+    else:
+        score = m[{"broad": "entropy", "heterogeneous": "confidence"}.get(pattern, pattern)]
+    vertical = tests["sink"]
+    diagonal = max(m["previous_token"], m["next_token"], m["self"]) >= th.map_diagonal_min
+    if vertical and diagonal:
+        map_type = "vertical+diagonal"
+    elif vertical or diagonal:
+        map_type = "vertical" if vertical else "diagonal"
+    else:
+        map_type = "block" if tests["block"] else "heterogeneous"
+    return pattern, float(score), key, map_type
+
+
+def _segments(tokens: Sequence[str], th: HeadThresholds) -> np.ndarray:
+    """Segment id per position; a run of delimiters closes the segment it ends."""
+    delim = np.array([t.lstrip("▁Ġ ") in th.segment_delimiters for t in tokens])
+    boundary = delim[:-1] & ~delim[1:]
+    return np.concatenate([[0], np.cumsum(boundary)])
+
+
+def _token_ids(tokens: Sequence[str]) -> np.ndarray:
+    return np.unique(np.array(tokens, dtype=object).astype(str), return_inverse=True)[1].ravel()
+
+
+def _duplicate_mask(tokens: Sequence[str]) -> np.ndarray:
+    """P[q, k]: key k is an earlier occurrence of the query's token."""
+    ids = _token_ids(tokens)
+    return (ids[:, None] == ids[None, :]) & np.tri(len(ids), k=-1, dtype=bool)
+
+
+def _induction_mask(tokens: Sequence[str]) -> np.ndarray:
+    """P[q, k]: key k follows an earlier occurrence of the query's token (k < q)."""
+    ids = _token_ids(tokens)
+    P = np.zeros((len(ids), len(ids)), bool)
+    P[:, 1:] = ids[:, None] == ids[None, :-1]
+    return P & np.tri(len(ids), k=-1, dtype=bool)
+
+
+def _is_causal(attention: np.ndarray, th: HeadThresholds) -> bool:
+    T = attention.shape[-1]
+    return T > 1 and bool(np.all(attention[..., np.triu_indices(T, 1)[0], np.triu_indices(T, 1)[1]]
+                                 <= th.causal_tolerance))
+
+
+def _shape(attention: np.ndarray, tokens) -> tuple[int, int, int]:
+    if attention.ndim != 4 or attention.shape[-1] != attention.shape[-2]:
+        raise ValueError(f"need square [layers, heads, T, T] attention, got shape {attention.shape}")
+    if tokens is not None and len(tokens) != attention.shape[-1]:
+        raise ValueError(f"{len(tokens)} tokens for {attention.shape[-1]} positions")
+    return attention.shape[0], attention.shape[1], attention.shape[-1]
+
+
+# --- grouping and similarity ---
+
+
+def layer_facts(patterns: Sequence[HeadPattern]) -> list[LayerFact]:
+    """Count patterns per layer: one fact per (layer, pattern) present, most common first."""
+    layers: dict[int, list[HeadPattern]] = {}
+    for p in patterns:
+        layers.setdefault(p.layer, []).append(p)
+    out = []
+    for layer in sorted(layers):
+        group = layers[layer]
+        for pattern in PATTERNS:
+            heads = tuple(sorted(p.head for p in group if p.pattern == pattern))
+            if heads:
+                out.append(LayerFact(layer, pattern, heads, len(heads), len(group)))
+    return sorted(out, key=lambda f: (f.layer, -f.count, PATTERNS.index(f.pattern)))
+
+
+def similar_heads(attention: np.ndarray, thresholds: HeadThresholds = HeadThresholds()) -> list[SimilarPair]:
+    """Pairs of heads whose rows are close: mean over query rows of the Jensen-Shannon distance.
+
+    The distance is sqrt(JSD) in bits, so it lies in [0, 1] and is a metric;
+    averaging over rows (rather than Clark et al.'s sum) keeps it comparable
+    across sequence lengths.
+    """
+    L, H, T = _shape(attention, None)
+    # JSD = H(M) - (H(P) + H(Q)) / 2 with M = (P + Q) / 2: one log per pair instead of three.
+    # float64, because that difference cancels for near-identical rows and sqrt magnifies the rest.
+    A = np.asarray(attention, dtype=np.float64).reshape(L * H, T, T)
+    entropy = -(A * np.log2(np.where(A > 0, A, 1))).sum(-1)  # [heads, rows]
+    out = []
+    for a in range(L * H - 1):
+        M = A[a + 1:] + A[a]
+        M *= 0.5
+        logM = np.log2(M + 1e-300)  # 0 * log(1e-300) = 0, as 0 log 0 should be
+        jsd = -np.einsum("bqk,bqk->bq", M, logM) - 0.5 * (entropy[a] + entropy[a + 1:])
+        dist = np.sqrt(np.clip(jsd, 0, None)).mean(-1, dtype=np.float64)
+        for offset in np.flatnonzero(dist <= thresholds.similar_max_distance):
+            b = a + 1 + int(offset)
+            out.append(SimilarPair((a // H, a % H), (b // H, b % H), float(dist[offset])))
+    return sorted(out, key=lambda p: p.distance)
+
+
+# --- independent re-checks (slow, plain, float64) ---
+
+
+def verify_head_pattern(
+    attention: np.ndarray, tokens: Sequence[str] | None, claim: HeadPattern,
+    thresholds: HeadThresholds = HeadThresholds(),
+) -> bool:
+    """Recompute one head's metrics from the raw array and check every part of the claim."""
+    L, H, T = _shape(attention, tokens)
+    if not (0 <= claim.layer < L and 0 <= claim.head < H):
+        return False
+    causal = _reference_causal(attention, thresholds)
+    metrics, sink_key, special_key = _reference_metrics(attention[claim.layer, claim.head], tokens, causal, thresholds)
+    pattern, score, key, map_type = _decide(metrics, sink_key, special_key, thresholds)
+    same_metrics = claim.metrics.keys() == metrics.keys() and all(
+        abs(claim.metrics[k] - metrics[k]) <= _TOL for k in metrics)
+    return (pattern, key, map_type) == (claim.pattern, claim.key, claim.map_type) and \
+        abs(score - claim.score) <= _TOL and same_metrics
+
+
+def verify_layer_fact(
+    attention: np.ndarray, tokens: Sequence[str] | None, fact: LayerFact,
+    thresholds: HeadThresholds = HeadThresholds(),
+) -> bool:
+    """Re-derive which heads of the layer have the pattern, and the count and total."""
+    L, H, T = _shape(attention, tokens)
+    if not 0 <= fact.layer < L:
+        return False
+    causal = _reference_causal(attention, thresholds)
+    heads = tuple(h for h in range(H) if _decide(
+        *_reference_metrics(attention[fact.layer, h], tokens, causal, thresholds), thresholds)[0] == fact.pattern)
+    return heads == tuple(fact.heads) and fact.count == len(heads) > 0 and fact.total == H
+
+
+def verify_similar_pair(
+    attention: np.ndarray, pair: SimilarPair, thresholds: HeadThresholds = HeadThresholds()
+) -> bool:
+    """Recompute the pair's distance row by row with the textbook JS formula."""
+    L, H, T = _shape(attention, None)
+    for layer, head in (pair.a, pair.b):
+        if not (0 <= layer < L and 0 <= head < H):
+            return False
+    P = np.asarray(attention[pair.a], dtype=np.float64)
+    Q = np.asarray(attention[pair.b], dtype=np.float64)
+    distances = []
+    for p, q in zip(P, Q):
+        m = (p + q) / 2
+        kl_p = sum(x * np.log2(x / y) for x, y in zip(p, m) if x > 0)
+        kl_q = sum(x * np.log2(x / y) for x, y in zip(q, m) if x > 0)
+        distances.append(np.sqrt(max((kl_p + kl_q) / 2, 0.0)))
+    distance = float(np.mean(distances))
+    return pair.a != pair.b and abs(distance - pair.distance) <= _TOL and distance <= thresholds.similar_max_distance
+
+
+def _reference_causal(attention: np.ndarray, th: HeadThresholds) -> bool:
+    T = attention.shape[-1]
+    return T > 1 and all(float(np.max(attention[..., q, q + 1:])) <= th.causal_tolerance for q in range(T - 1))
+
+
+def _reference_metrics(a: np.ndarray, tokens, causal: bool, th: HeadThresholds):
+    """One head, one row at a time, straight from the definitions in docs/head-patterns.md."""
+    a = np.asarray(a, dtype=np.float64)
+    T = a.shape[0]
+    m = {
+        "previous_token": float(np.mean([a[q, q - 1] for q in range(1, T)])) if T > 1 else 0.0,
+        "next_token": float(np.mean([a[q, q + 1] for q in range(T - 1)])) if T > 1 else 0.0,
+        "self": float(np.mean([a[q, q] for q in range(T)])),
+        "confidence": float(np.mean([a[q].max() for q in range(T)])),
+    }
+    entropies = []
+    for q in range(T):
+        seen = q + 1 if causal else T
+        if seen >= 2:
+            p = (1 - th.entropy_smoothing) * a[q, :seen] + th.entropy_smoothing / seen
+            entropies.append(-np.sum(p[p > 0] * np.log(p[p > 0])) / np.log(seen))
+    m["entropy"] = float(np.mean(entropies)) if entropies else 0.0
+
+    skip = min(th.causal_skip_rows, T - 1) if causal else 0
+    importance, eligible = [], []
+    for k in range(T):
+        rows = range(max(k, skip), T) if causal else range(T)  # the queries that can see key k
+        importance.append(a[rows.start:rows.stop, k].sum() / len(rows))
+        eligible.append(len(rows) >= th.sink_min_rows * (T - skip))
+    sink_key = max((k for k in range(T) if eligible[k]), key=lambda k: (importance[k], -k))
+    m["sink"], m["first_token"] = float(importance[sink_key]), float(importance[0])
+    special_key = None
+    if tokens is not None:
+        special = [k for k, t in enumerate(tokens) if t in th.special_tokens]
+        if special:
+            m["special"] = float(np.mean([sum(a[q, k] for k in special) for q in range(skip, T)]))
+            special_key = max(special, key=lambda k: (importance[k], -k))
+        seg, current = [], 0
+        for k, t in enumerate(tokens):
+            seg.append(current)
+            is_delim = t.lstrip("▁Ġ ") in th.segment_delimiters
+            if is_delim and k + 1 < T and tokens[k + 1].lstrip("▁Ġ ") not in th.segment_delimiters:
+                current += 1
+        if current >= 1:
+            seg = np.array(seg)
+            m["block"] = float(np.mean([a[q, seg == seg[q]].sum() for q in range(T)]))
+            seen = [q + 1 if causal else T for q in range(T)]
+            m["block_chance"] = float(np.mean([np.sum(seg[:seen[q]] == seg[q]) / seen[q] for q in range(T)]))
+        duplicate, induction, positions = [], [], {}
+        for q, t in enumerate(tokens):
+            earlier = positions.setdefault(t, [])
+            duplicate.append(list(earlier))  # earlier occurrences of this token
+            induction.append([j + 1 for j in earlier if j + 1 < q])  # the tokens that followed them
+            earlier.append(q)
+        for name, targets in (("duplicate_token", duplicate), ("induction", induction)):
+            rows = [q for q in range(T) if targets[q]]
+            if len(rows) >= th.repeat_min_rows:
+                hit = sum(a[q, targets[q]].sum() for q in rows)
+                m[name] = float(hit / sum(a[q].sum() for q in rows))
+    return m, sink_key, special_key
+
+
+def threshold_sources() -> dict[str, str]:
+    """Field name → citation, for the docs and for reports that print their settings."""
+    return {f.name: f.metadata["source"] for f in fields(HeadThresholds)}
