@@ -20,6 +20,26 @@ from .levels import LevelGrid
 from .settings import ChartSettings
 
 MISSING = "(missing)"
+DATA_NAME = "cells"
+
+
+def to_spec(chart: alt.TopLevelMixin, records: list[dict]) -> dict:
+    """The Vega-Lite spec with its data inline.
+
+    Altair validates every value it serialises, which takes seconds for tens of
+    thousands of cells, so charts are built on a named dataset and the values are
+    attached to the finished dict.
+    """
+    spec = chart.to_dict()
+    spec["datasets"] = {DATA_NAME: records}
+    return spec
+
+
+def with_values(chart: alt.TopLevelMixin, records: list[dict]) -> alt.TopLevelMixin:
+    """The same chart carrying its data, for notebooks (displaying it validates, which is fine there)."""
+    copy = chart.copy(deep=False)
+    copy.datasets = {DATA_NAME: records}
+    return copy
 
 
 @dataclass(frozen=True)
@@ -54,7 +74,8 @@ def chart_view(grid: LevelGrid, settings: ChartSettings) -> ChartView:
 
 
 def heatmap(grid: LevelGrid, view: ChartView, settings: ChartSettings, *, title: str,
-            row_title: str, column_title: str) -> alt.Chart:
+            row_title: str, column_title: str) -> tuple[alt.Chart, list[dict]]:
+    """The heatmap (on the named dataset) and the records that fill it."""
     records = []
     for i, label in enumerate(view.rows):
         record = {"r": label, "c": view.columns, "l": [MISSING if x is None else x for x in view.levels[i]]}
@@ -72,7 +93,7 @@ def heatmap(grid: LevelGrid, view: ChartView, settings: ChartSettings, *, title:
         colours = [settings.colours.get(n, _fallback(i)) for i, n in enumerate(grid.scheme.names)]
         color = alt.Color("l:N", title="Level", scale=alt.Scale(domain=names, range=[*colours, settings.missing_colour]),
                           legend=alt.Legend(orient="right"))
-    base = alt.Chart(alt.Data(values=records), title=alt.Title(title, anchor="start"))
+    base = alt.Chart(alt.NamedData(DATA_NAME), title=alt.Title(title, anchor="start"))
     chart = (
         base.transform_flatten(fields)
         .mark_rect(stroke="#e2e8f0", strokeWidth=0.5 if view.cells <= settings.canvas_above_cells else 0)
@@ -85,7 +106,7 @@ def heatmap(grid: LevelGrid, view: ChartView, settings: ChartSettings, *, title:
         .properties(width=alt.Step(_step(len(view.columns), settings)), height=alt.Step(_step(len(view.rows), settings)))
     )
     renderer = "canvas" if view.cells > settings.canvas_above_cells else "svg"
-    return chart.properties(usermeta={"renderer": renderer, "cells": view.cells, "block": view.block})
+    return chart.properties(usermeta={"renderer": renderer, "cells": view.cells, "block": view.block}), records
 
 
 def static_image(spec: dict, *, png: bool) -> bytes:

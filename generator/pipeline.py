@@ -21,8 +21,27 @@ from .levels import LevelGrid, level_grid
 from .render import Rendered, render_dataset, to_bundle
 from .settings import Settings, deep_merge
 from .sidecar import read_sidecar
+from .head_analysis import analyse_tensor
 from .tabular import TABLE_SUFFIXES, read_matrix
+from .tensor import TensorData, load_tensor
+from .tensor_render import render_tensor
 from .text import slugify
+
+
+TENSOR_SUFFIXES = {".npz", ".npy", ".safetensors"}
+
+
+@dataclass(frozen=True)
+class LoadedTensor:
+    """An attention tensor with its metadata and the settings that apply to it."""
+
+    name: str
+    source: str
+    sha256: str
+    raw: bytes
+    data: TensorData
+    meta: Metadata
+    settings: Settings
 
 
 @dataclass(frozen=True)
@@ -36,10 +55,10 @@ class Loaded:
 
 
 def dataset_suffixes() -> set[str]:
-    return set(TABLE_SUFFIXES)
+    return set(TABLE_SUFFIXES) | TENSOR_SUFFIXES
 
 
-def load(path: Path, overrides: dict[str, Any] | None = None) -> Loaded:
+def load(path: Path, overrides: dict[str, Any] | None = None) -> Loaded | LoadedTensor:
     """Read one data file and its sidecar; raise InputError naming the file and place."""
     path = Path(path)
     meta, sidecar_overrides, sidecar = read_sidecar(path)
@@ -49,6 +68,8 @@ def load(path: Path, overrides: dict[str, Any] | None = None) -> Loaded:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError.at(str(path), "file", f"cannot be read: {exc.strerror or exc}") from None
+    if path.suffix.lower() in TENSOR_SUFFIXES:
+        return _load_tensor(path, meta, settings, raw)
     categorical = True if meta.values == "categories" else False if meta.values in ("attention", "effect") else None
     matrix = read_matrix(path, settings.input, categorical=categorical, categories=meta.categories)
     dataset = Dataset(name=path.stem, source=str(path), sha256=hashlib.sha256(raw).hexdigest(), matrix=matrix,
@@ -71,12 +92,26 @@ def build_bundles(paths: list[Path], *, settings_overrides: dict | None = None,
         raise InputError(problems)
     bundles, used = [], set()
     for item in loaded:
-        slug = unique_slug(item.dataset.name, used)
+        slug = unique_slug(item.name if isinstance(item, LoadedTensor) else item.dataset.name, used)
         bundles.append(bundle_for(item, slug, templates_dir))
     return bundles
 
 
-def bundle_for(item: Loaded, slug: str, templates_dir: Path | None) -> ReportBundle:
+def _load_tensor(path: Path, meta: Metadata, settings: Settings, raw: bytes) -> LoadedTensor:
+    probabilities = meta.values in (None, "attention")
+    data = load_tensor(path, tokens=meta.tokens or None, probabilities=probabilities,
+                       tolerance=settings.tensor.row_sum_tolerance, max_elements=settings.tensor.max_elements,
+                       square=True)
+    return LoadedTensor(name=path.stem, source=str(path), sha256=hashlib.sha256(raw).hexdigest(), raw=raw,
+                        data=data, meta=meta, settings=settings)
+
+
+def bundle_for(item: Loaded | LoadedTensor, slug: str, templates_dir: Path | None) -> ReportBundle:
+    if isinstance(item, LoadedTensor):
+        analysis = analyse_tensor(item.data, item.settings.heads, max_pairs=item.settings.tensor.similar_max_pairs)
+        return render_tensor(name=item.name, source=item.source, sha256=item.sha256, raw=item.raw, data=item.data,
+                             meta=item.meta, analysis=analysis, settings=item.settings, slug=slug,
+                             templates_dir=templates_dir)
     analysis = analyse(item.grid, item.settings.analysis)
     data_name = f"{slug}.data{Path(item.dataset.source).suffix.lower()}"
     rendered = render_dataset(item.dataset, item.grid, analysis, item.settings, slug=slug,

@@ -16,7 +16,7 @@ import numpy as np
 from . import __version__, text
 from .analyse import Analysis, column_unit, find_level_runs, identical_groups
 from .bundle import ReportBundle
-from .charts import ChartView, chart_view, heatmap, static_image
+from .charts import ChartView, chart_view, heatmap, static_image, to_spec, with_values
 from .dataset import Dataset
 from .levels import LevelGrid
 from .pages import page_environment, text_environment
@@ -66,9 +66,9 @@ def render_dataset(dataset: Dataset, grid: LevelGrid, analysis: Analysis, settin
     ax = _axes(dataset, grid, settings)
     title = dataset.meta.title or dataset.name
     view = chart_view(grid, settings.chart)
-    chart = heatmap(grid, view, settings.chart, title=text.label(title, 120), row_title=ax.row_title,
-                    column_title=ax.column_title)
-    spec = chart.to_dict()
+    chart, records = heatmap(grid, view, settings.chart, title=text.label(title, 120), row_title=ax.row_title,
+                             column_title=ax.column_title)
+    spec = to_spec(chart, records)
     sentences = tenv.get_template("observations.j2").make_module()
     readings = tenv.get_template("hypotheses.j2").make_module()
     observations = []
@@ -132,7 +132,7 @@ def render_dataset(dataset: Dataset, grid: LevelGrid, analysis: Analysis, settin
                   "cells": view.cells, "alt": _alt(title, analysis, ax), "image_width": _image_width(spec, view)},
     }
     markdown = penv.get_template("report.md.j2").render(r=context)
-    return Rendered(markdown, spec, findings, chart, image, image_ext)
+    return Rendered(markdown, spec, findings, with_values(chart, records), image, image_ext)
 
 
 def to_bundle(dataset: Dataset, rendered: Rendered, *, slug: str, data_bytes: bytes, data_name: str) -> ReportBundle:

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from .errors import InputError
+from .heads import HeadThresholds
 
 #: Default colours of the categorical levels, as in the seed heatmap's legend.
 DEFAULT_COLOURS = {
@@ -90,12 +91,44 @@ class InputSettings:
     """Labels longer than this are cut in page text (kept whole in the findings)."""
 
 
+#: Colours of the head patterns in a tensor's overview chart.
+PATTERN_COLOURS = {
+    "previous_token": "#2b6cb0",
+    "next_token": "#63b3ed",
+    "self": "#805ad5",
+    "sink": "#c53030",
+    "broad": "#e2e8f0",
+    "block": "#38a169",
+    "duplicate_token": "#d69e2e",
+    "induction": "#dd6b20",
+    "heterogeneous": "#718096",
+}
+
+
+@dataclass(frozen=True)
+class TensorSettings:
+    """How attention tensors are read and drawn; head thresholds live in ``heads``."""
+
+    row_sum_tolerance: float = 1e-3
+    """Each attention row must sum to 1 within this (unless the sidecar says values: effect/other)."""
+    max_elements: int = 50_000_000
+    """Refuse tensors with more elements than this before loading them (50 M float32 = 200 MB)."""
+    max_chart_tokens: int = 64
+    """Per-head interactive heatmaps show at most this many positions a side (block means beyond)."""
+    similar_max_pairs: int = 10
+    pattern_colours: dict[str, str] = field(default_factory=lambda: dict(PATTERN_COLOURS))
+    full_image: bool = True
+    """Write a full-resolution PNG of each layer's heads (linked from the page, not loaded by it)."""
+
+
 @dataclass(frozen=True)
 class Settings:
     levels: LevelRule = field(default_factory=LevelRule)
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
     chart: ChartSettings = field(default_factory=ChartSettings)
     input: InputSettings = field(default_factory=InputSettings)
+    tensor: TensorSettings = field(default_factory=TensorSettings)
+    heads: HeadThresholds = field(default_factory=HeadThresholds)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -168,6 +201,9 @@ def _coerce(current: Any, value: Any, source: str, place: str) -> Any:
     elif isinstance(current, str):
         if isinstance(value, str):
             return value
+    elif isinstance(current, tuple):
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            return tuple(value)
     elif isinstance(current, dict):
         if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
             return {**current, **value}

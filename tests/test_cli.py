@@ -22,7 +22,7 @@ def test_build_writes_report_spec_and_findings_for_each_dataset(run_cli, write, 
     assert {"my-data.md", "my-data.vl.json", "my-data.findings.json", "my-data.svg"} <= set(names)
     spec = json.loads((out / "my-data.vl.json").read_text())
     assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
-    assert spec["data"]["values"][0]["r"] == "MLP"
+    assert spec["datasets"]["cells"][0]["r"] == "MLP"
     findings = json.loads((out / "my-data.findings.json").read_text())
     assert findings["dataset"]["source"] == str(path)
     assert findings["columns"] == [1, 2, 3]  # numbers stay numbers

@@ -1,0 +1,115 @@
+"""Render an analysed attention tensor into its bundle: an overview page and one page per layer.
+
+Like :mod:`generator.render`, this stage only lays out: sentences come from the
+text environment once and the same strings land in the pages and the findings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import __version__, text
+from .bundle import ReportBundle
+from .charts import static_image, to_spec
+from .dataset import Metadata
+from .head_analysis import TensorAnalysis
+from .heads import PATTERNS
+from .pages import page_environment, text_environment
+from .render import FINDINGS_SCHEMA, _dump, _jsonable, _one_line
+from .settings import Settings
+from .tensor import TensorData
+from .tensor_charts import layer_chart, layer_png, overview_chart
+
+#: Patterns that Key Observations list head by head; the rest appear grouped and in Detailed Analysis.
+FOCUSED = {"previous_token", "next_token", "self", "sink", "block", "duplicate_token", "induction"}
+
+
+def render_tensor(*, name: str, source: str, sha256: str, raw: bytes, data: TensorData, meta: Metadata,
+                  analysis: TensorAnalysis, settings: Settings, slug: str,
+                  templates_dir: Path | None = None) -> ReportBundle:
+    tenv, penv = text_environment(templates_dir), page_environment(templates_dir)
+    sentences = tenv.get_template("observations.j2").make_module()
+    readings = tenv.get_template("hypotheses.j2").make_module()
+    layers, heads, length = data.attention.shape[0], data.attention.shape[1], data.attention.shape[-1]
+    title = meta.title or name
+    data_name = f"{slug}.data{Path(source).suffix.lower()}"
+
+    observations = []
+    for o in analysis.observations:
+        fields = _jsonable(o.fields())
+        observations.append({**fields, "text": _one_line(sentences.sentence(fields, None))})
+    key = [o for o in observations
+           if o["kind"] != "head_pattern" or o["pattern"] in FOCUSED]
+    numbers = {id(o): i for i, o in enumerate(key, start=1)}
+    interpretations, implications = [], []
+    for o in key:
+        for section, macro, prefix in ((interpretations, readings.interpretation, "H"),
+                                       (implications, readings.implication, "I")):
+            said = _one_line(macro(o, None, meta))
+            if said:
+                section.append({"id": f"{prefix}{len(section) + 1}", "reads": numbers[id(o)], "text": said})
+
+    overview, records = overview_chart(analysis.patterns, layers, heads, settings.tensor, tokens=data.tokens,
+                                       title=text.label(title, 120))
+    spec = to_spec(overview, records)
+    files: dict[str, bytes] = {}
+    layer_pages = [{"layer": layer, "file": f"{slug}-layer-{layer}.md"} for layer in range(layers)]
+    per_layer = {layer: [o for o in observations if o["kind"] == "head_pattern" and o["layer"] == layer]
+                 for layer in range(layers)}
+    image = static_image(spec, png=False) if settings.chart.static_image else None
+    links = {"data": data_name, "spec": f"{slug}.vl.json", "findings": f"{slug}.findings.json",
+             "image": f"{slug}.svg" if image is not None else None}
+    counts = {p: sum(1 for x in analysis.patterns if x.pattern == p) for p in PATTERNS}
+    context = {
+        "title": title, "meta": meta, "source_name": Path(source).name, "sha256": sha256, "version": __version__,
+        "layers": layers, "heads": heads, "length": length, "has_tokens": data.tokens is not None,
+        "tokens_preview": list(data.tokens[:40]) + ([f"… {length - 40} more"] if length > 40 else [])
+        if data.tokens else None,
+        "legend": [{"name": p, "count": c} for p, c in counts.items() if c],
+        "block": 1, "by_layer": [{"layer": layer, "heads": per_layer[layer]} for layer in range(layers)],
+        "key_observations": key, "interpretations": interpretations, "implications": implications,
+        "files": links, "layer_pages": layer_pages,
+        "chart": {"id": f"ar-chart-{slug}", "spec_json": text.json_script(spec),
+                  "alt": f"Heatmap of {layers} layers by {heads} heads coloured by each head's attention pattern. "
+                         f"The Key Observations section describes it in words."},
+    }
+    for page in layer_pages:
+        layer = page["layer"]
+        chart, cells, block = layer_chart(data.attention[layer], layer, analysis.patterns, settings.tensor,
+                                   tokens=data.tokens)
+        context["block"] = block
+        png_name = f"{slug}-layer-{layer}.png" if settings.tensor.full_image else None
+        if png_name:
+            files[png_name] = layer_png(data.attention[layer])
+        layer_context = {
+            "title": f"{text.label(title, 100)} · layer {layer}", "layer": layer, "overview": f"{slug}.md",
+            "block": block, "image": png_name, "heads": per_layer[layer],
+            "chart": {"id": f"ar-chart-{slug}-layer-{layer}", "spec_json": text.json_script(to_spec(chart, cells)),
+                      "alt": f"Attention maps of the {heads} heads of layer {layer}, queries down, keys across. "
+                             f"The list below describes each head in words."},
+        }
+        files[page["file"]] = penv.get_template("tensor_layer.md.j2").render(r=layer_context).encode("utf-8")
+    findings = {
+        "schema": FINDINGS_SCHEMA,
+        "generator": {"name": "attention-report", "version": __version__},
+        "dataset": {"name": name, "source": source, "sha256": sha256, "kind": "tensor", "values": meta.values},
+        "title": title,
+        "shape": {"layers": layers, "heads": heads, "queries": length, "keys": length},
+        "tokens": list(data.tokens) if data.tokens else None,
+        "settings": settings.to_dict(),
+        "observations": observations,
+        "hypotheses": [{**h, "section": "interpretation"} for h in interpretations]
+        + [{**h, "section": "implications"} for h in implications],
+        "rejected": len(analysis.rejected),
+    }
+    main = penv.get_template("tensor.md.j2").render(r=context).encode("utf-8")
+    bundle_files = {f"{slug}.md": main, **{k: v for k, v in files.items() if k.endswith(".md")},
+                    f"{slug}.vl.json": _dump(spec), f"{slug}.findings.json": _dump(findings), data_name: raw}
+    if image is not None:
+        bundle_files[f"{slug}.svg"] = image
+    bundle_files.update({k: v for k, v in files.items() if not k.endswith(".md")})
+    leading = key[0]["text"] if key else ""
+    summary = {"shape": f"{layers} × {heads} × {length} × {length}", "levels": [p for p, c in counts.items() if c],
+               "leading": leading, "title": title}
+    return ReportBundle(slug=slug, title=title, source=source, files=bundle_files, summary=summary)
+
