@@ -21,7 +21,7 @@ import pandas as pd
 from .analyse import analyse
 from .dataset import Dataset, Metadata
 from .levels import level_grid
-from .pipeline import load
+from .pipeline import LoadedTensor, bundle_for, load
 from .render import render_dataset
 from .settings import Settings
 from .tabular import read_matrix
@@ -53,12 +53,25 @@ def report(data: str | Path | pd.DataFrame, *, name: str | None = None, meta: Me
         dataset, run_settings, grid = _from_frame(data, name or "dataframe", meta or Metadata(), settings or {})
     else:
         loaded = load(Path(data), settings)
+        if isinstance(loaded, LoadedTensor):
+            return _tensor_report(loaded, templates_dir)
         dataset, run_settings, grid = loaded.dataset, loaded.settings, loaded.grid
     analysis = analyse(grid, run_settings.analysis)
     slug = slugify(dataset.name)
     rendered = render_dataset(dataset, grid, analysis, run_settings, slug=slug, templates_dir=templates_dir,
                               data_name=f"{slug}.data.csv")
     return Report(findings=rendered.findings, chart=rendered.chart, markdown=rendered.markdown)
+
+
+def _tensor_report(loaded: LoadedTensor, templates_dir: Path | None) -> Report:
+    """A tensor's overview: its findings, the layers × heads chart and the overview page."""
+    import json
+
+    slug = slugify(loaded.name)
+    bundle = bundle_for(loaded, slug, templates_dir)
+    spec = json.loads(bundle.files[f"{slug}.vl.json"])
+    return Report(findings=json.loads(bundle.files[f"{slug}.findings.json"]), chart=alt.Chart.from_dict(spec),
+                  markdown=bundle.files[f"{slug}.md"].decode("utf-8"))
 
 
 def _from_frame(frame: pd.DataFrame, name: str, meta: Metadata, overrides: dict):

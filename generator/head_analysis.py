@@ -20,6 +20,10 @@ from .observations import Observation
 from .tensor import TensorData
 
 
+#: Patterns that say what a head attends to; broad and heterogeneous heads say it does not focus.
+FOCUSED = frozenset({"previous_token", "next_token", "self", "sink", "block", "duplicate_token", "induction"})
+
+
 @dataclass
 class TensorEvidence:
     """What the checks read: the raw tensor, its tokens, the thresholds, and what already passed."""
@@ -106,7 +110,11 @@ def analyse_tensor(data: TensorData, thresholds: HeadThresholds, *, max_pairs: i
                           threshold=thresholds.similar_max_distance)
              for p in similar_heads(attention, thresholds)[:max_pairs]]
     kept_pairs = [o for o in pairs if o.check(evidence)]
-    kept = kept_groups + kept_heads + kept_pairs
+    def focused(o) -> bool:
+        return o.pattern in FOCUSED
+
+    kept = ([o for o in kept_groups if focused(o)] + [o for o in kept_heads if focused(o)] + kept_pairs
+            + [o for o in kept_groups if not focused(o)] + [o for o in kept_heads if not focused(o)])
     rejected = [o for o in groups + heads + pairs if o not in kept]
     return TensorAnalysis(patterns, kept, rejected)
 

@@ -12,7 +12,7 @@ from . import __version__, text
 from .bundle import ReportBundle
 from .charts import static_image, to_spec
 from .dataset import Metadata
-from .head_analysis import TensorAnalysis
+from .head_analysis import FOCUSED, TensorAnalysis
 from .heads import PATTERNS
 from .pages import page_environment, text_environment
 from .render import FINDINGS_SCHEMA, _dump, _jsonable, _one_line
@@ -20,8 +20,6 @@ from .settings import Settings
 from .tensor import TensorData
 from .tensor_charts import layer_chart, layer_png, overview_chart
 
-#: Patterns that Key Observations list head by head; the rest appear grouped and in Detailed Analysis.
-FOCUSED = {"previous_token", "next_token", "self", "sink", "block", "duplicate_token", "induction"}
 
 
 def render_tensor(*, name: str, source: str, sha256: str, raw: bytes, data: TensorData, meta: Metadata,
