@@ -23,7 +23,8 @@ from .dataset import Dataset, Metadata
 from .levels import level_grid
 from .pipeline import LoadedTensor, bundle_for, load
 from .render import render_dataset
-from .settings import Settings
+from .errors import InputError, Problem
+from .settings import Settings, deep_merge
 from .tabular import read_matrix
 from .text import slugify
 
@@ -76,14 +77,21 @@ def _tensor_report(loaded: LoadedTensor, templates_dir: Path | None) -> Report:
 
 def _from_frame(frame: pd.DataFrame, name: str, meta: Metadata, overrides: dict):
     """Go through the same CSV reader as files do, so a frame gets exactly the same checks."""
-    settings = Settings().with_overrides({**meta.overrides, **overrides})
+    source = f"<DataFrame {name}>"
+    settings = Settings().with_overrides(deep_merge(meta.overrides, overrides), source=source)
+    if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
+        frame = frame.reset_index()  # row labels kept in the index are row labels, not to be dropped
     csv_bytes = frame.to_csv(index=False).encode("utf-8")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{slugify(name)}.csv"
         path.write_bytes(csv_bytes)
         categorical = True if meta.values == "categories" else False if meta.values in ("attention", "effect") else None
-        matrix = read_matrix(path, settings.input, categorical=categorical, categories=meta.categories)
-    dataset = Dataset(name=name, source=f"<DataFrame {name}>", sha256=hashlib.sha256(csv_bytes).hexdigest(),
+        try:
+            matrix = read_matrix(path, settings.input, categorical=categorical, categories=meta.categories)
+        except InputError as exc:  # name the DataFrame, not a temporary file the user never saw
+            raise InputError([Problem(source, p.place.replace("line", "CSV line"), p.message)
+                              for p in exc.problems]) from None
+    dataset = Dataset(name=name, source=source, sha256=hashlib.sha256(csv_bytes).hexdigest(),
                       matrix=matrix, meta=meta)
     grid = level_grid(matrix, settings.levels, source=dataset.source, categories=meta.categories,
                       values_meaning=meta.values)

@@ -63,8 +63,8 @@ def level_grid(matrix: Matrix, rule: LevelRule, *, source: str, categories: tupl
     high, mid, low = scheme.names
     values = matrix.values
     levels = np.full(values.shape, mid, dtype=object)
-    levels[values >= scheme.high_from] = high
     levels[values <= scheme.low_to] = low
+    levels[values >= scheme.high_from] = high  # where the cut points meet, the first level wins
     levels[np.isnan(values)] = None
     return LevelGrid(matrix.rows, matrix.columns, levels, values, scheme)
 

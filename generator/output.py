@@ -38,7 +38,7 @@ def write_output(out_dir: Path, bundles: list[ReportBundle]) -> None:
                               f"(it has no {MANIFEST}); choose an empty or new folder")
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-{os.getpid()}-", dir=parent))
     except OSError as exc:
         raise OutputError(f"{parent}: cannot create the output folder: {exc.strerror or exc}") from None
     try:
@@ -91,4 +91,17 @@ def _recover(out_dir: Path) -> None:
     if backup.is_dir() and not out_dir.exists():
         os.rename(backup, out_dir)
     for stale in out_dir.parent.glob(f".{out_dir.name}.tmp-*") if out_dir.parent.is_dir() else []:
-        shutil.rmtree(stale, ignore_errors=True)
+        pid = stale.name.removeprefix(f".{out_dir.name}.tmp-").split("-")[0]
+        if not pid.isdigit() or not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process that made a staging folder still runs (its build may still finish)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

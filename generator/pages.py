@@ -14,12 +14,15 @@ passed as ``templates_dir``; the built-in one stays reachable as
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from functools import partial
 from importlib import resources
 from pathlib import Path
 
 import jinja2
 
 from . import text
+from .errors import InputError
 
 
 def builtin_templates() -> Path:
@@ -41,9 +44,9 @@ def _loader(templates_dir: Path | None) -> jinja2.BaseLoader:
     return jinja2.ChoiceLoader(loaders)
 
 
-def _filters() -> dict:
+def _filters(label_limit: int) -> dict:
     return {
-        "label": text.label,
+        "label": partial(text.label, limit=label_limit),
         "number": text.number,
         "listing": text.listing,
         "span": text.span,
@@ -54,19 +57,52 @@ def _filters() -> dict:
     }
 
 
-def text_environment(templates_dir: Path | None = None) -> jinja2.Environment:
-    env = jinja2.Environment(loader=_loader(templates_dir), autoescape=False, undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.do"],
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
-    env.filters.update(_filters())
+def text_environment(templates_dir: Path | None = None, *, label_limit: int = 80) -> jinja2.Environment:
+    env = jinja2.Environment(loader=_loader(templates_dir), autoescape=False, undefined=jinja2.StrictUndefined,
+                             extensions=["jinja2.ext.do"], trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=False)
+    env.filters.update(_filters(label_limit))
     return env
 
 
-def page_environment(templates_dir: Path | None = None) -> jinja2.Environment:
-    env = jinja2.Environment(loader=_loader(templates_dir), autoescape=False, undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.do"],
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                             finalize=text.md)
-    env.filters.update(_filters())
+def page_environment(templates_dir: Path | None = None, *, label_limit: int = 80) -> jinja2.Environment:
+    """Autoescape is on so that macro output, ``super()`` and ``{% set %}`` blocks count as
+    markup already made; ``finalize`` then escapes every other value for Markdown and HTML."""
+    env = jinja2.Environment(loader=_loader(templates_dir), autoescape=True, undefined=jinja2.StrictUndefined,
+                             extensions=["jinja2.ext.do"], trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True, finalize=text.md)
+    env.filters.update(_filters(label_limit))
     return env
+
+
+@contextmanager
+def template_errors(templates_dir: Path | None):
+    """A broken user template is bad input: one line naming the template file and line."""
+    try:
+        yield
+    except jinja2.TemplateSyntaxError as exc:
+        raise InputError.at(_template_path(exc.filename or exc.name, templates_dir), f"line {exc.lineno}",
+                            exc.message or "template syntax error") from None
+    except jinja2.TemplateError as exc:
+        name, line = _template_frame(exc)
+        raise InputError.at(_template_path(name, templates_dir), f"line {line}" if line else "template",
+                            str(exc.message if hasattr(exc, "message") and exc.message else exc)) from None
+
+
+def _template_frame(exc: BaseException) -> tuple[str, int | None]:
+    """The innermost template frame of a rendering error (Jinja maps frames to template lines)."""
+    name, line = "template", None
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            name, line = filename, tb.tb_lineno
+        tb = tb.tb_next
+    return name, line
+
+
+def _template_path(name: str, templates_dir: Path | None) -> str:
+    return str(name) if name else str(templates_dir or "templates")
 
 
 def render_macro(env: jinja2.Environment, template: str, macro: str, *args, **kwargs) -> str:

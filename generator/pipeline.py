@@ -19,7 +19,7 @@ from .dataset import Dataset, Metadata
 from .errors import InputError, Problem
 from .levels import LevelGrid, level_grid
 from .render import Rendered, render_dataset, to_bundle
-from .settings import Settings, deep_merge
+from .settings import Settings
 from .sidecar import read_sidecar
 from .head_analysis import analyse_tensor
 from .tabular import TABLE_SUFFIXES, read_matrix
@@ -62,8 +62,8 @@ def load(path: Path, overrides: dict[str, Any] | None = None) -> Loaded | Loaded
     """Read one data file and its sidecar; raise InputError naming the file and place."""
     path = Path(path)
     meta, sidecar_overrides, sidecar = read_sidecar(path)
-    merged = deep_merge(sidecar_overrides, overrides or {})
-    settings = Settings().with_overrides(merged, source=str(sidecar) if sidecar else "settings")
+    settings = Settings().with_overrides(sidecar_overrides, source=str(sidecar) if sidecar else "settings")
+    settings = settings.with_overrides(overrides or {}, source="--set")
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -135,6 +135,16 @@ def analyse_loaded(item: Loaded) -> Analysis:
 __all__ = ["Loaded", "load", "build_bundles", "bundle_for", "unique_slug", "Problem", "Metadata", "Rendered"]
 
 
+OUTPUT_SUFFIXES = (".findings.json", ".vl.json")
+
+
+def _is_dataset_name(relative: Path, suffixes: set[str]) -> bool:
+    """Inside a folder: data files only, not hidden ones (nor in hidden folders), not our own outputs."""
+    name = relative.name
+    return (relative.suffix.lower() in suffixes and not any(part.startswith(".") for part in relative.parts)
+            and not name.endswith(OUTPUT_SUFFIXES))
+
+
 def find_datasets(inputs: list[Path]) -> list[Path]:
     """Expand folders into their dataset files (sorted, sidecars skipped); check files exist.
 
@@ -148,7 +158,7 @@ def find_datasets(inputs: list[Path]) -> list[Path]:
         item = Path(item)
         if item.is_dir():
             root = item.resolve()
-            for path in sorted(p for p in item.rglob("*") if p.suffix.lower() in suffixes and not p.name.startswith(".")):
+            for path in sorted(p for p in item.rglob("*") if _is_dataset_name(p.relative_to(item), suffixes)):
                 if not path.resolve().is_relative_to(root):
                     problems.append(Problem(str(path), "file", "is a link pointing outside its data folder"))
                 elif path.is_file():

@@ -19,7 +19,7 @@ from .bundle import ReportBundle
 from .charts import ChartView, chart_view, heatmap, static_image, to_spec, with_values
 from .dataset import Dataset
 from .levels import LevelGrid
-from .pages import page_environment, text_environment
+from .pages import page_environment, template_errors, text_environment
 from .settings import Settings
 
 FINDINGS_SCHEMA = "attention-report/findings/1"
@@ -62,7 +62,16 @@ class Rendered:
 
 def render_dataset(dataset: Dataset, grid: LevelGrid, analysis: Analysis, settings: Settings, *,
                    slug: str, templates_dir: Path | None = None, data_name: str | None = None) -> Rendered:
-    tenv, penv = text_environment(templates_dir), page_environment(templates_dir)
+    with template_errors(templates_dir):
+        return _render_dataset(dataset, grid, analysis, settings, slug=slug, templates_dir=templates_dir,
+                               data_name=data_name)
+
+
+def _render_dataset(dataset: Dataset, grid: LevelGrid, analysis: Analysis, settings: Settings, *,
+                    slug: str, templates_dir: Path | None, data_name: str | None) -> Rendered:
+    limit = settings.input.max_label_chars
+    tenv = text_environment(templates_dir, label_limit=limit)
+    penv = page_environment(templates_dir, label_limit=limit)
     ax = _axes(dataset, grid, settings)
     title = dataset.meta.title or dataset.name
     view = chart_view(grid, settings.chart)

@@ -25,6 +25,9 @@ DEFAULT_COLOURS = {
 }
 
 
+LEVEL_RULES = ("thirds", "thresholds", "quantiles")
+
+
 @dataclass(frozen=True)
 class LevelRule:
     """How numeric cells become named levels (categorical data keeps its own).
@@ -139,7 +142,11 @@ class Settings:
 
     def with_overrides(self, overrides: dict[str, Any], *, source: str = "settings") -> "Settings":
         """Return a copy with ``overrides`` (a nested dict) applied, checking every key and type."""
-        return _merge(self, overrides, source, prefix="")
+        merged = _merge(self, overrides, source, prefix="")
+        if merged.levels.rule not in LEVEL_RULES:
+            raise InputError.at(source, "key 'levels.rule'",
+                                f"unknown rule {merged.levels.rule!r}; use {', '.join(LEVEL_RULES)}")
+        return merged
 
 
 def parse_assignment(text: str) -> dict[str, Any]:
@@ -149,7 +156,10 @@ def parse_assignment(text: str) -> dict[str, Any]:
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
         raise InputError.at("--set", text, "expected KEY=VALUE, e.g. analysis.similar_min=0.8")
-    value = yaml.safe_load(raw) if raw.strip() else None
+    if raw.strip().startswith("#"):
+        value: Any = raw.strip()  # a colour such as #805ad5, not a YAML comment
+    else:
+        value = yaml.safe_load(raw) if raw.strip() else None
     nested: dict[str, Any] = {}
     cursor = nested
     parts = key.strip().split(".")

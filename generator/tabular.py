@@ -138,7 +138,7 @@ def _records_table(records: list[Any], places: list[str], src: str) -> _Table:
             raise InputError.at(src, place, "expected an object of key: value pairs")
         if not header:
             header = list(record)
-        elif list(record) != header:
+        elif set(record) != set(header):
             missing = [k for k in header if k not in record]
             extra = [k for k in record if k not in header]
             what = f"missing key '{missing[0]}'" if missing else f"unexpected key '{extra[0]}'" if extra else "keys in another order"
@@ -261,7 +261,12 @@ def _build_matrix(cells: list[_Cell], src: str, categorical: bool | None, catego
     numeric = [c for c in present if isinstance(c.value, float)]
     text = [c for c in present if isinstance(c.value, str)]
     if categorical is None:
-        categorical = len(text) > len(numeric)
+        if text and numeric:
+            if len(numeric) >= len(text):
+                raise InputError.at(src, text[0].place, f"text {text[0].value!r} in a column of numbers")
+            raise InputError.at(src, numeric[0].place, f"number {numeric[0].value:g} among category labels; "
+                                "a sidecar with 'values: categories' makes numbers category names")
+        categorical = bool(text)
     if categorical:
         kind = "categorical"
         values = np.full((len(rows), len(columns)), None, dtype=object)

@@ -14,7 +14,7 @@ from .charts import static_image, to_spec
 from .dataset import Metadata
 from .head_analysis import FOCUSED, TensorAnalysis
 from .heads import PATTERNS
-from .pages import page_environment, text_environment
+from .pages import page_environment, template_errors, text_environment
 from .render import FINDINGS_SCHEMA, _dump, _jsonable, _one_line
 from .settings import Settings
 from .tensor import TensorData
@@ -25,7 +25,17 @@ from .tensor_charts import layer_chart, layer_png, overview_chart
 def render_tensor(*, name: str, source: str, sha256: str, raw: bytes, data: TensorData, meta: Metadata,
                   analysis: TensorAnalysis, settings: Settings, slug: str,
                   templates_dir: Path | None = None) -> ReportBundle:
-    tenv, penv = text_environment(templates_dir), page_environment(templates_dir)
+    with template_errors(templates_dir):
+        return _render_tensor(name=name, source=source, sha256=sha256, raw=raw, data=data, meta=meta,
+                              analysis=analysis, settings=settings, slug=slug, templates_dir=templates_dir)
+
+
+def _render_tensor(*, name: str, source: str, sha256: str, raw: bytes, data: TensorData, meta: Metadata,
+                   analysis: TensorAnalysis, settings: Settings, slug: str,
+                   templates_dir: Path | None) -> ReportBundle:
+    limit = settings.input.max_label_chars
+    tenv = text_environment(templates_dir, label_limit=limit)
+    penv = page_environment(templates_dir, label_limit=limit)
     sentences = tenv.get_template("observations.j2").make_module()
     readings = tenv.get_template("hypotheses.j2").make_module()
     layers, heads, length = data.attention.shape[0], data.attention.shape[1], data.attention.shape[-1]

@@ -124,3 +124,41 @@ def test_folders_expand_to_their_datasets_and_skip_sidecars(run_cli, tmp_path):
     assert result.code == 0, result.err
     assert (out / "seed-mlp-att.md").is_file()
     assert not any(p.name.endswith(".yml") for p in out.iterdir())
+
+
+def test_a_broken_user_template_is_bad_input_naming_the_template_and_line(run_cli, write, tmp_path):
+    templates = tmp_path / "tpl"
+    templates.mkdir()
+    (templates / "report.md.j2").write_text('{% extends "default:report.md.j2" %}\n{% block overview %}\n{{ r.nonexistent }}\n{% endblock %}\n')
+    result = run_cli("build", write("m.csv", GOOD), "--out", tmp_path / "out", "--templates", templates)
+    assert result.code == 2
+    [line] = result.err.strip().splitlines()
+    assert line.startswith(f"error: {templates / 'report.md.j2'}: line 3: ") and "nonexistent" in line
+
+
+def test_a_bad_set_value_is_blamed_on_the_command_line_not_the_sidecar(run_cli, write, tmp_path):
+    data = write("m.csv", GOOD)
+    write("m.yml", "title: T\n")
+    result = run_cli("build", data, "--out", tmp_path / "out", "--set", "analysis.similar_min=high")
+    assert result.err.strip() == "error: --set: key 'analysis.similar_min': expected float, got 'high'"
+
+
+def test_a_colour_can_be_set_without_quotes(run_cli, write, tmp_path):
+    out = tmp_path / "out"
+    assert run_cli("build", write("m.csv", GOOD), "--out", out, "--set", "chart.colours.High=#805ad5").code == 0
+    assert json.loads((out / "m.findings.json").read_text())["settings"]["chart"]["colours"]["High"] == "#805ad5"
+
+
+def test_hidden_folders_and_earlier_outputs_are_not_datasets(run_cli, write, tmp_path):
+    data = write("m.csv", GOOD).parent
+    (data / ".ipynb_checkpoints").mkdir()
+    (data / ".ipynb_checkpoints" / "m-checkpoint.csv").write_text("")
+    (data / "old.findings.json").write_text("{}")
+    result = run_cli("build", data, "--out", tmp_path / "out")
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.md")) == ["m.md"]
+
+
+def test_an_unknown_level_rule_is_named_as_such(run_cli, write, tmp_path):
+    result = run_cli("build", write("n.csv", "r,1,2\na,0.1,0.2\n"), "--out", tmp_path / "o", "--set", "levels.rule=median")
+    assert "unknown rule 'median'" in result.err and result.code == 2

@@ -18,9 +18,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from generator.observations import ALL_KINDS
+from generator.head_analysis import HeadGroup, HeadPatternObservation, SimilarHeads
+from generator.observations import ALL_KINDS as MATRIX_KINDS
 from generator.pipeline import build_bundles, find_datasets
 
+ALL_KINDS = MATRIX_KINDS + (HeadPatternObservation, HeadGroup, SimilarHeads)
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "datasets"
 
 
@@ -119,7 +121,7 @@ def seed(example_findings) -> dict:
 
 def test_an_unknown_observation_kind_is_rejected(example_findings, validator):
     findings = seed(example_findings)
-    findings["observations"].append({"kind": "head_pattern", "rows": ["MLP"], "text": "Something new."})
+    findings["observations"].append({"kind": "mystery_kind", "rows": ["MLP"], "text": "Something new."})
     assert not validator.is_valid(findings)
 
 

@@ -26,3 +26,19 @@ def test_an_override_of_the_sentences_changes_the_findings_text_too(tmp_path):
     first = r.findings["observations"][0]["text"]
     assert first.startswith("[identical_rows] MLP and ATT are identical")
     assert "&#91;identical&#95;rows&#93;" in r.markdown  # printed escaped, like every value
+
+
+def test_super_keeps_the_builtin_block_as_markup(tmp_path):
+    (tmp_path / "report.md.j2").write_text(
+        '{% extends "default:report.md.j2" %}\n'
+        "{% block reproduce %}{{ super() }}\n- Reviewed by: the lab\n{% endblock %}\n"
+    )
+    md = report(EXAMPLES / "seed-mlp-att.csv", templates_dir=tmp_path).markdown
+    assert "## Reproduce\n\n- Source: seed-mlp-att.csv" in md and "- Reviewed by: the lab" in md
+
+
+def test_a_dataframe_with_labels_in_its_index_keeps_them():
+    import pandas as pd
+
+    frame = pd.DataFrame({"1": [0.1, 0.9], "2": [0.5, 0.4], "3": [0.2, 0.3]}, index=pd.Index(["MLP", "ATT"], name="c"))
+    assert report(frame, name="indexed").findings["rows"] == ["MLP", "ATT"]
