@@ -1,0 +1,92 @@
+"""The one script every site page loads to draw its charts, built offline.
+
+The Vega, Vega-Lite and vega-embed code comes from ``vl_convert.javascript_bundle()``
+at build time rather than from a CDN or a vendored copy: the site must work with no
+network, and taking the bundle from the same vl-convert that Altair's specs were
+checked against keeps the versions in step without anyone updating a file by hand.
+
+Pages carry their specs as ``<script type="application/json" class="ar-spec">``
+(never as code, so a ``</script>`` in a label cannot break out); the init script
+below parses them and hands them to vegaEmbed.
+"""
+
+from __future__ import annotations
+
+import functools
+
+ASSET_URI = "assets/attention-report/charts.js"
+"""Where the script lands in the site, relative to the site root."""
+
+INIT_JS = r"""
+var embed = window.vegaEmbed;
+function renderCharts() {
+  var specs = document.querySelectorAll("script.ar-spec");
+  for (var i = 0; i < specs.length; i++) {
+    var node = specs[i];
+    var target = document.getElementById(node.getAttribute("data-target") || "");
+    if (!target || target.getAttribute("data-ar-rendered")) continue;
+    target.setAttribute("data-ar-rendered", "pending");
+    try {
+      var spec = JSON.parse(node.textContent);
+      var renderer = (spec.usermeta && spec.usermeta.renderer) || "svg";
+      embed(target, spec, {actions: false, renderer: renderer}).then(
+        function (t) { return function (result) {
+          t.setAttribute("data-ar-rendered", "done");
+          t.arView = result.view;
+        }; }(target),
+        function (t) { return function (err) { chartFailed(t, err); }; }(target));
+    } catch (err) {
+      chartFailed(target, err);
+    }
+  }
+}
+function chartFailed(target, err) {
+  target.setAttribute("data-ar-rendered", "failed");
+  console.error("attention-report: chart " + target.id + " could not be drawn:", err);
+}
+if (window.document$ && typeof window.document$.subscribe === "function") {
+  window.document$.subscribe(renderCharts);
+} else if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", renderCharts);
+} else {
+  renderCharts();
+}
+"""
+"""Find every embedded spec and draw it once.
+
+Material for MkDocs swaps page bodies without reloading under instant navigation
+and announces each page on ``document$``; without Material (or before its bundle
+ran) DOMContentLoaded is the only signal. ``data-ar-rendered`` keeps a chart from
+being drawn twice when both fire. Failures go to ``console.error`` so the browser
+tests, which fail on any console error, notice a chart that did not draw.
+"""
+
+
+@functools.lru_cache(maxsize=1)
+def vega_bundle() -> str:
+    """vl-convert's self-contained Vega bundle; ~1.3 s the first time, so once per process."""
+    import vl_convert
+
+    return vl_convert.javascript_bundle()
+
+
+@functools.lru_cache(maxsize=1)
+def charts_js() -> bytes:
+    """The bundle and the init script in one IIFE, loaded as a classic script.
+
+    The IIFE keeps the bundle's hundreds of minified top-level ``const``s out of the
+    page's globals (where they would clash with anything else, or with a second copy);
+    only the ``window.vega*`` names the bundle assigns on purpose remain. A guard makes
+    a second inclusion harmless. No ``type="module"``: modules do not load from
+    ``file://``, and the site should still open that way.
+    """
+    return (
+        "/* attention-report charts: vega bundle from vl-convert + init. */\n"
+        "(function () {\n"
+        "if (window.__attentionReportCharts) return;\n"
+        "window.__attentionReportCharts = true;\n"
+        + vega_bundle()
+        + "\n;\n"
+        + INIT_JS
+        + "})();\n"
+    ).encode("utf-8")
