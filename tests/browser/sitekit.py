@@ -1,0 +1,126 @@
+"""Make small MkDocs projects with datasets in them, and build them like the CLI does.
+
+Shared by the plugin tests and the browser tests. ``build`` is what ``mkdocs build
+--strict`` runs (``load_config(strict=True)`` then ``build``), in-process so a
+stand-in pipeline can be used while the real one is not on the branch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import sys
+import types
+from pathlib import Path
+
+import yaml
+
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "</script><script>alert(1)</script>",
+    "javascript:alert(1)",
+]
+
+
+def real_pipeline() -> bool:
+    try:
+        importlib.import_module("generator.pipeline")
+    except ModuleNotFoundError as error:
+        if error.name != "generator.pipeline":
+            raise
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def pipeline():
+    """The real ``generator.pipeline`` if it exists, else the stand-in for this block."""
+    if real_pipeline():
+        yield
+        return
+    from . import fake_pipeline
+
+    module = types.ModuleType("generator.pipeline")
+    module.build_bundles = fake_pipeline.build_bundles
+    sys.modules["generator.pipeline"] = module
+    try:
+        yield
+    finally:
+        sys.modules.pop("generator.pipeline", None)
+
+
+def write_matrix(path: Path, rows: list[str], cols: list[str], title: str | None = None) -> Path:
+    """A query × key CSV whose rows sum to 1, plus a ``.yml`` sidecar naming it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["," + ",".join(cols)]
+    for i, row in enumerate(rows):
+        weights = [1.0 + ((i * 7 + j * 3) % 5) for j in range(len(cols))]
+        total = sum(weights)
+        lines.append(row + "," + ",".join(f"{w / total:.6f}" for w in weights))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if title is not None:
+        path.with_suffix(".yml").write_text(yaml.safe_dump({"title": title}), encoding="utf-8")
+    return path
+
+
+def tokens(n: int, prefix: str = "t") -> list[str]:
+    return [f"{prefix}{i}" for i in range(n)]
+
+
+def make_project(
+    root: Path,
+    *,
+    nav: list | None = None,
+    plugin: dict | None = None,
+    docs: dict[str, str] | None = None,
+    theme_features: list[str] | None = None,
+) -> Path:
+    """A minimal Material project under ``root``; returns the mkdocs.yml path."""
+    docs = {"index.md": "# Home\n\n[Reports](reports/index.md)\n", **(docs or {})}
+    for name, text in docs.items():
+        (root / "docs" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "docs" / name).write_text(text, encoding="utf-8")
+    config = {
+        "site_name": "test site",
+        "docs_dir": "docs",
+        "use_directory_urls": False,
+        "theme": {
+            "name": "material",
+            "font": False,
+            "features": theme_features
+            if theme_features is not None
+            else ["navigation.indexes", "navigation.prune", "navigation.footer"],
+        },
+        "plugins": ["search", {"attention-report": plugin or {}}],
+        "validation": {
+            "nav": {"omitted_files": "warn", "not_found": "warn", "absolute_links": "warn"},
+            "links": {
+                "not_found": "warn",
+                "anchors": "warn",
+                "absolute_links": "warn",
+                "unrecognized_links": "warn",
+            },
+        },
+    }
+    if nav is not None:
+        config["nav"] = nav
+    path = root / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def build(config_file: Path, site_dir: Path | None = None) -> Path:
+    """``mkdocs build --strict`` in-process; returns the site folder."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    site_dir = site_dir or config_file.parent / "site"
+    with pipeline():
+        config = load_config(str(config_file), strict=True, site_dir=str(site_dir))
+        config.plugins.on_startup(command="build", dirty=False)
+        try:
+            mkdocs_build(config)
+        finally:
+            config.plugins.on_shutdown()
+    return site_dir
