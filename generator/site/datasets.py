@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 DEFAULT_GROUP = "examples"
+DEFAULT_GROUP_TITLE = "Examples"
 
 _SKIP_SUFFIXES = {".yml", ".yaml", ".md", ".markdown"}
 """Sidecars (read by the pipeline next to their dataset) and prose, never datasets."""
@@ -98,7 +99,7 @@ def _dataset(path: Path, root: Path) -> Dataset:
     except ValueError:  # matched outside the fixed root (a ``..`` in the glob)
         folder = ()
     if not folder:
-        return Dataset(path, DEFAULT_GROUP, DEFAULT_GROUP)
+        return Dataset(path, DEFAULT_GROUP, DEFAULT_GROUP_TITLE)
     return Dataset(
         path,
         "/".join(slug_part(part) for part in folder),

@@ -8,6 +8,8 @@ must work with no network at all, and a stray CDN or font link would break it th
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -47,6 +49,9 @@ class Site:
     reports: dict[str, Example]
     """Report page path in the site -> the dataset it shows."""
 
+    def report_pages(self) -> list[str]:
+        return [p for p in self.pages() if p.startswith("reports/") and not p.endswith("/index.html")]
+
     def pages(self) -> list[str]:
         return sorted(
             p.relative_to(self.root).as_posix()
@@ -81,7 +86,14 @@ def example_site(tmp_path_factory, chromium_ready):
 
 @pytest.fixture(scope="session")
 def repo_site(tmp_path_factory, chromium_ready):
-    site_dir = build(REPO / "mkdocs.yml", tmp_path_factory.mktemp("repo-site") / "site")
+    """The repository's own site, built by the real command line."""
+    site_dir = tmp_path_factory.mktemp("repo-site") / "site"
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", str(REPO / "mkdocs.yml"),
+         "-d", str(site_dir)],
+        check=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
     with serve(site_dir) as url:
         yield Site(site_dir, url, {})
 

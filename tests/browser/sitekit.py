@@ -1,16 +1,12 @@
 """Make small MkDocs projects with datasets in them, and build them like the CLI does.
 
 Shared by the plugin tests and the browser tests. ``build`` is what ``mkdocs build
---strict`` runs (``load_config(strict=True)`` then ``build``), in-process so a
-stand-in pipeline can be used while the real one is not on the branch.
+--strict`` runs (``load_config(strict=True)`` then ``build``), in-process so tests
+can swap the pipeline and read the build's log records.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-import sys
-import types
 from pathlib import Path
 
 import yaml
@@ -21,33 +17,6 @@ PAYLOADS = [
     "</script><script>alert(1)</script>",
     "javascript:alert(1)",
 ]
-
-
-def real_pipeline() -> bool:
-    try:
-        importlib.import_module("generator.pipeline")
-    except ModuleNotFoundError as error:
-        if error.name != "generator.pipeline":
-            raise
-        return False
-    return True
-
-
-@contextlib.contextmanager
-def pipeline():
-    """The real ``generator.pipeline`` if it exists, else the stand-in for this block."""
-    if real_pipeline():
-        yield
-        return
-    from . import fake_pipeline
-
-    module = types.ModuleType("generator.pipeline")
-    module.build_bundles = fake_pipeline.build_bundles
-    sys.modules["generator.pipeline"] = module
-    try:
-        yield
-    finally:
-        sys.modules.pop("generator.pipeline", None)
 
 
 def write_matrix(path: Path, rows: list[str], cols: list[str], title: str | None = None) -> Path:
@@ -116,11 +85,10 @@ def build(config_file: Path, site_dir: Path | None = None) -> Path:
     from mkdocs.config import load_config
 
     site_dir = site_dir or config_file.parent / "site"
-    with pipeline():
-        config = load_config(str(config_file), strict=True, site_dir=str(site_dir))
-        config.plugins.on_startup(command="build", dirty=False)
-        try:
-            mkdocs_build(config)
-        finally:
-            config.plugins.on_shutdown()
+    config = load_config(str(config_file), strict=True, site_dir=str(site_dir))
+    config.plugins.on_startup(command="build", dirty=False)
+    try:
+        mkdocs_build(config)
+    finally:
+        config.plugins.on_shutdown()
     return site_dir

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .conftest import EXAMPLES
@@ -24,6 +26,31 @@ COUNT_CELLS = """
 """
 
 
+def check_report(page, url: str) -> tuple[int, int]:
+    """Load one report page, check its static image and chart; returns (drawn, cells).
+
+    ``cells`` is what the spec says the chart shows (``usermeta.cells``: the
+    matrix's cells, or its blocks when the pipeline averaged a big matrix down);
+    ``drawn`` counts rect marks in the scenegraph, and for SVG the DOM must agree.
+    """
+    page.goto(url, wait_until="networkidle")
+    chart = page.locator("div.ar-chart")
+    assert chart.count() == 1
+    page.wait_for_selector("div.ar-chart[data-ar-rendered=done]", timeout=15_000)
+    chart_id = chart.get_attribute("id")
+    spec = page.evaluate(
+        "(id) => JSON.parse(document.querySelector(`script.ar-spec[data-target='${id}']`).textContent)",
+        chart_id,
+    )
+    drawn = page.evaluate(COUNT_CELLS, chart_id)
+    if spec["usermeta"].get("renderer", "svg") == "svg":
+        assert chart.locator("g.mark-rect.role-mark path").count() == drawn
+    image = page.locator("img[src$='.svg']").first
+    page.wait_for_function("(img) => img.complete", arg=image.element_handle())
+    assert image.evaluate("img => img.naturalWidth") > 0
+    return drawn, spec["usermeta"]["cells"]
+
+
 def _report_ids():
     return [e.path.split("/", 2)[2] for e in EXAMPLES]
 
@@ -31,20 +58,8 @@ def _report_ids():
 @pytest.mark.parametrize("index", range(len(EXAMPLES)), ids=_report_ids())
 def test_report_page_draws_one_mark_per_cell_offline_without_errors(example_site, new_page, recorder, index):
     path, example = list(example_site.reports.items())[index]
-    page = new_page()
-    page.goto(example_site.url + path, wait_until="networkidle")
-    chart = page.locator("div.ar-chart")
-    assert chart.count() == 1
-    page.wait_for_selector("div.ar-chart[data-ar-rendered=done]", timeout=15_000)
-    chart_id = chart.get_attribute("id")
-    cells = len(example.rows) * len(example.cols)
-    assert page.evaluate(COUNT_CELLS, chart_id) == cells
-    if page.evaluate("(id) => document.getElementById(id).querySelector('svg') !== null", chart_id):
-        assert chart.locator("g.mark-rect.role-mark path").count() == cells
-    image = page.locator("img[src$='.svg']").first
-    image.scroll_into_view_if_needed()
-    page.wait_for_function("(img) => img.complete", arg=image.element_handle())
-    assert image.evaluate("img => img.naturalWidth") > 0
+    drawn, cells = check_report(new_page(), example_site.url + path)
+    assert drawn == cells == len(example.rows) * len(example.cols)
     assert recorder.errors == []
     assert recorder.dialogs == []
 
@@ -85,7 +100,7 @@ def test_script_payloads_run_nowhere_including_search_results_and_tooltips(
     page.goto(example_site.url + "index.html", wait_until="networkidle")
     box = page.locator("input.md-search__input")
     results = page.locator(".md-search-result__item")
-    for query in [*PAYLOADS, "alert", "script", "strongest"]:
+    for query in [*PAYLOADS, "alert", "script", "overview"]:
         box.click()
         box.fill("")
         box.press_sequentially(query, delay=5)
@@ -95,18 +110,31 @@ def test_script_payloads_run_nowhere_including_search_results_and_tooltips(
         page.keyboard.press("Escape")
     box.click()
     box.fill("")
-    box.press_sequentially("strongest")  # in every report's text, hostile ones included
+    box.press_sequentially("overview")  # a heading of every report, hostile ones included
     page.wait_for_timeout(400)
     assert results.count() >= len(hostile), "search did not list the hostile reports"
     assert recorder.dialogs == []
     assert recorder.errors == []
 
 
-def test_the_repository_site_loads_offline_without_errors(repo_site, new_page, recorder):
+def test_the_repository_site_loads_offline_and_every_report_draws(repo_site, new_page, recorder):
     page = new_page()
-    for path in repo_site.pages():
+    reports = repo_site.report_pages()
+    assert reports, "the repository site has no report pages"
+    blank = []
+    for path in reports:
+        drawn, cells = check_report(page, repo_site.url + path)
+        if drawn != cells:
+            findings = json.loads((repo_site.root / path).with_suffix(".findings.json").read_text())
+            facts = findings["facts"]
+            # Known: in the value (not level) colouring, Vega-Lite filters null values, so
+            # a missing cell is left blank instead of drawn in the missing colour.
+            assert (drawn, cells) == (facts["present"], facts["cells"]), path
+            blank.append(f"{path}: {cells - drawn} missing cell(s) not drawn")
+    for path in set(repo_site.pages()) - set(reports):
         page.goto(repo_site.url + path, wait_until="networkidle")
-        for chart in page.locator("div.ar-chart").all():
-            assert chart.get_attribute("data-ar-rendered") == "done"
+        assert page.locator("div.ar-chart").count() == 0
     assert recorder.errors == []
     assert recorder.dialogs == []
+    if blank:
+        pytest.xfail("missing cells are not drawn as marks: " + "; ".join(blank))
