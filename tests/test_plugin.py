@@ -18,6 +18,8 @@ from generator.errors import InputError, Problem  # noqa: E402
 from generator.site import assets, datasets, index_page, nav as site_nav  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
+PAGE_BUDGET = 300_000
+"""Bytes of HTML one report page may take (docs/site.md, "The page budget")."""
 
 
 def _two_groups(root: Path) -> None:
@@ -162,6 +164,18 @@ def test_charts_script_is_one_classic_iife_that_reads_json_specs():
     assert js.lstrip().startswith("/*") and "(function () {" in js and js.rstrip().endswith("})();")
     assert "JSON.parse" in js and "document$" in js and "actions: false" in js
     assert "import(" not in assets.INIT_JS and "type=\"module\"" not in js
+
+
+def test_a_big_matrix_stays_within_the_page_budget_with_the_repository_settings(tmp_path):
+    import yaml
+
+    repo_config = yaml.safe_load((REPO / "mkdocs.yml").read_text())
+    plugin = next(p["attention-report"] for p in repo_config["plugins"] if isinstance(p, dict))
+    write_matrix(tmp_path / "docs/datasets/big.csv", tokens(150), tokens(150), title="Big")
+    site = build(make_project(tmp_path, plugin={"settings": plugin["settings"]}))
+    page = site / "reports/examples/big.html"
+    assert page.stat().st_size <= PAGE_BUDGET
+    assert '"renderer": "canvas"' in page.read_text() or '"renderer":"canvas"' in page.read_text()
 
 
 def test_the_repository_site_builds_strict(tmp_path):

@@ -29,12 +29,15 @@ class Example:
     rows: list[str]
     cols: list[str]
     title: str
+    settings: dict | None = None
 
 
 EXAMPLES = [
     Example("docs/datasets/small.csv", tokens(6, "q"), tokens(6, "k"), "Small example"),
     Example("docs/datasets/bert/layer-1.csv", tokens(4), tokens(9), "BERT layer 1, head 0"),
     Example("docs/datasets/bert/wide.csv", tokens(12), tokens(40), "Wide: 12 × 40"),
+    Example("docs/datasets/bert/canvas.csv", tokens(10), tokens(20), "Drawn on a canvas",
+            {"chart": {"canvas_above_cells": 100}}),
     *(
         Example(f"docs/datasets/hostile/p{i}.csv", PAYLOADS + [f"r{i}"], PAYLOADS + ["k"], payload)
         for i, payload in enumerate(PAYLOADS)
@@ -73,7 +76,7 @@ def chromium_ready():
 def example_site(tmp_path_factory, chromium_ready):
     root = tmp_path_factory.mktemp("example-site")
     for example in EXAMPLES:
-        write_matrix(root / example.path, example.rows, example.cols, title=example.title)
+        write_matrix(root / example.path, example.rows, example.cols, example.title, example.settings)
     site_dir = build(make_project(root))
     reports = {}
     for example in EXAMPLES:

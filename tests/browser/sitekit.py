@@ -19,7 +19,9 @@ PAYLOADS = [
 ]
 
 
-def write_matrix(path: Path, rows: list[str], cols: list[str], title: str | None = None) -> Path:
+def write_matrix(
+    path: Path, rows: list[str], cols: list[str], title: str | None = None, settings: dict | None = None
+) -> Path:
     """A query × key CSV whose rows sum to 1, plus a ``.yml`` sidecar naming it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = ["," + ",".join(cols)]
@@ -28,8 +30,9 @@ def write_matrix(path: Path, rows: list[str], cols: list[str], title: str | None
         total = sum(weights)
         lines.append(row + "," + ",".join(f"{w / total:.6f}" for w in weights))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    if title is not None:
-        path.with_suffix(".yml").write_text(yaml.safe_dump({"title": title}), encoding="utf-8")
+    sidecar = {k: v for k, v in {"title": title, "settings": settings}.items() if v is not None}
+    if sidecar:
+        path.with_suffix(".yml").write_text(yaml.safe_dump(sidecar), encoding="utf-8")
     return path
 
 

@@ -45,7 +45,7 @@ def check_report(page, url: str) -> tuple[int, int]:
     drawn = page.evaluate(COUNT_CELLS, chart_id)
     if spec["usermeta"].get("renderer", "svg") == "svg":
         assert chart.locator("g.mark-rect.role-mark path").count() == drawn
-    image = page.locator("img[src$='.svg']").first
+    image = page.locator("article img[src$='.svg'], article img[src$='.png']").first
     page.wait_for_function("(img) => img.complete", arg=image.element_handle())
     assert image.evaluate("img => img.naturalWidth") > 0
     return drawn, spec["usermeta"]["cells"]
@@ -58,8 +58,11 @@ def _report_ids():
 @pytest.mark.parametrize("index", range(len(EXAMPLES)), ids=_report_ids())
 def test_report_page_draws_one_mark_per_cell_offline_without_errors(example_site, new_page, recorder, index):
     path, example = list(example_site.reports.items())[index]
-    drawn, cells = check_report(new_page(), example_site.url + path)
+    page = new_page()
+    drawn, cells = check_report(page, example_site.url + path)
     assert drawn == cells == len(example.rows) * len(example.cols)
+    expected = "canvas" if example.settings else "svg"
+    assert page.locator(f"div.ar-chart {expected}").count() == 1
     assert recorder.errors == []
     assert recorder.dialogs == []
 
