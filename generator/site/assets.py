@@ -19,15 +19,30 @@ ASSET_URI = "assets/attention-report/charts.js"
 
 INIT_JS = r"""
 var embed = window.vegaEmbed;
-function renderCharts() {
-  var specs = document.querySelectorAll("script.ar-spec");
+function specFor(target) {
+  if (target.hasAttribute("data-spec")) return JSON.parse(target.getAttribute("data-spec"));
+  var node = null, specs = document.querySelectorAll("script.ar-spec");
   for (var i = 0; i < specs.length; i++) {
-    var node = specs[i];
-    var target = document.getElementById(node.getAttribute("data-target") || "");
-    if (!target || target.getAttribute("data-ar-rendered")) continue;
+    if (specs[i].getAttribute("data-target") === target.id) { node = specs[i]; break; }
+  }
+  if (!node) {
+    // Material's instant navigation re-creates inline scripts without their
+    // attributes; the spec script still follows its chart.
+    var next = target.nextElementSibling;
+    if (next && next.tagName === "SCRIPT" && !next.src) node = next;
+  }
+  if (!node) throw new Error("no spec found");
+  var spec = JSON.parse(node.textContent);
+  return Array.isArray(spec) ? spec[0] : spec;
+}
+function renderCharts() {
+  var charts = document.querySelectorAll("div.ar-chart");
+  for (var i = 0; i < charts.length; i++) {
+    var target = charts[i];
+    if (target.getAttribute("data-ar-rendered")) continue;
     target.setAttribute("data-ar-rendered", "pending");
     try {
-      var spec = JSON.parse(node.textContent);
+      var spec = specFor(target);
       var renderer = (spec.usermeta && spec.usermeta.renderer) || "svg";
       embed(target, spec, {actions: false, renderer: renderer}).then(
         function (t) { return function (result) {
@@ -52,13 +67,16 @@ if (window.document$ && typeof window.document$.subscribe === "function") {
   renderCharts();
 }
 """
-"""Find every embedded spec and draw it once.
+"""Draw every ``div.ar-chart`` once, from its spec.
 
-Material for MkDocs swaps page bodies without reloading under instant navigation
-and announces each page on ``document$``; without Material (or before its bundle
-ran) DOMContentLoaded is the only signal. ``data-ar-rendered`` keeps a chart from
-being drawn twice when both fire. Failures go to ``console.error`` so the browser
-tests, which fail on any console error, notice a chart that did not draw.
+The spec is the ``script.ar-spec`` whose ``data-target`` names the chart (the
+contract), a ``data-spec`` attribute, or, after Material's instant navigation has
+re-created the page's inline scripts without their attributes, the script right
+after the chart; a JSON array holding the spec is accepted too (see docs/site.md
+on why). Material announces each page on ``document$``, also under instant
+navigation; without Material only DOMContentLoaded is there. ``data-ar-rendered``
+keeps a chart from being drawn twice. Failures go to ``console.error`` so the
+browser tests, which fail on any console error, notice a chart that did not draw.
 """
 
 

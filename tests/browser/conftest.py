@@ -77,13 +77,19 @@ def example_site(tmp_path_factory, chromium_ready):
     root = tmp_path_factory.mktemp("example-site")
     for example in EXAMPLES:
         write_matrix(root / example.path, example.rows, example.cols, example.title, example.settings)
-    site_dir = build(make_project(root))
+    # Instant loading on, so drawing charts on Material's document$ is exercised too. It
+    # needs site_url to match the served origin, port included (Material maps the
+    # sitemap's URLs onto the current host but keeps their port): serve, then build.
+    features = ["navigation.indexes", "navigation.prune", "navigation.footer", "navigation.instant"]
+    site_dir = root / "site"
+    site_dir.mkdir()
     reports = {}
     for example in EXAMPLES:
         rel = Path(example.path).relative_to("docs/datasets")
         group = rel.parent.as_posix() if rel.parent.parts else "examples"
         reports[f"reports/{group}/{rel.stem}.html"] = example
     with serve(site_dir) as url:
+        build(make_project(root, theme_features=features, site_url=url), site_dir)
         yield Site(site_dir, url, reports)
 
 

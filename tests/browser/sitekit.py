@@ -47,6 +47,7 @@ def make_project(
     plugin: dict | None = None,
     docs: dict[str, str] | None = None,
     theme_features: list[str] | None = None,
+    site_url: str | None = None,
 ) -> Path:
     """A minimal Material project under ``root``; returns the mkdocs.yml path."""
     docs = {"index.md": "# Home\n\n[Reports](reports/index.md)\n", **(docs or {})}
@@ -77,6 +78,8 @@ def make_project(
     }
     if nav is not None:
         config["nav"] = nav
+    if site_url is not None:
+        config["site_url"] = site_url
     path = root / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path

@@ -76,6 +76,28 @@ def test_every_page_of_the_example_site_loads_cleanly(example_site, new_page, re
     assert recorder.dialogs == []
 
 
+def test_charts_draw_after_instant_navigation_from_the_index(example_site, new_page, recorder):
+    page = new_page()
+    page.goto(example_site.url + "reports/index.html", wait_until="networkidle")
+    page.evaluate("window.__sameDocument = true")
+    for i in range(len(example_site.reports)):
+        page.locator("article table a").nth(i).click()
+        page.wait_for_selector("div.ar-chart[data-ar-rendered=done]", timeout=15_000)
+        assert page.evaluate("window.__sameDocument === true"), "instant loading did not happen"
+        page.go_back()
+        page.wait_for_selector("article table a")
+    assert recorder.dialogs == []
+    reevaluated = [e for e in recorder.errors if "SyntaxError" in e or "Unexpected token" in e]
+    assert [e for e in recorder.errors if e not in reevaluated] == []
+    if reevaluated:
+        # Material re-creates inline scripts without their type on instant navigation,
+        # so a spec embedded as a JSON *object* is run as code and fails to parse (the
+        # chart still draws). Embedding it as a JSON array, or in a data-spec
+        # attribute, avoids this: see docs/site.md.
+        recorder.errors.clear()
+        pytest.xfail(f"{len(reevaluated)} spec script(s) re-run as JavaScript by instant navigation")
+
+
 def test_reports_index_lists_every_report_with_a_working_link(example_site, new_page, recorder):
     page = new_page()
     page.goto(example_site.url + "reports/index.html", wait_until="load")
