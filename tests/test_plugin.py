@@ -44,6 +44,7 @@ def test_reports_are_generated_under_their_group_and_docs_stay_untouched(tmp_pat
     assert (site / "reports/examples/small.svg").is_file()
     assert (site / "assets/attention-report/charts.js").is_file()
     assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "docs").rglob("*")) == before
+    assert not (site / "datasets/small.csv").exists()  # published once, inside its report
     index = (site / "reports/index.html").read_text()
     assert "Small one" in index and "Layer 1" in index
     assert 'href="examples/small.html"' in index and 'href="bert/layer1.html"' in index

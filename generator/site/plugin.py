@@ -54,6 +54,7 @@ class AttentionReportPlugin(BasePlugin[AttentionReportConfig]):
         return config
 
     def on_files(self, files: Files, *, config) -> Files:
+        _drop_raw_datasets(files, self._discovery.datasets)
         existing = _Occupied(files)
         built = []
         if self._discovery.datasets:
@@ -131,6 +132,19 @@ class AttentionReportPlugin(BasePlugin[AttentionReportConfig]):
             index_page.Group(titles[g], sorted(rows, key=lambda r: r.title.casefold()))
             for g, rows in sorted(by_group.items())
         )
+
+
+def _drop_raw_datasets(files: Files, datasets: list[Dataset]) -> None:
+    """Keep data files under docs/ out of the site: each report ships its own copy.
+
+    Without this a dataset inside docs/ is published twice (MkDocs copies every
+    non-Markdown file), which for tensor archives is most of the site's size. A doc
+    linking to the raw file then fails ``--strict``, which is the visible outcome.
+    """
+    raw = {d.path for d in datasets}
+    for file in list(files):
+        if file.abs_src_path and Path(file.abs_src_path).resolve() in raw:
+            files.remove(file)
 
 
 class _Occupied:
