@@ -78,25 +78,32 @@ def heatmap(grid: LevelGrid, view: ChartView, settings: ChartSettings, *, title:
     """The heatmap (on the named dataset) and the records that fill it."""
     records = []
     for i, label in enumerate(view.rows):
-        record = {"r": label, "c": view.columns, "l": [MISSING if x is None else x for x in view.levels[i]]}
+        record = {"r": label, "l": [MISSING if x is None else x for x in view.levels[i]]}
         if view.values is not None:
             record["v"] = view.values[i]
         records.append(record)
-    fields = ["c", "l"] + (["v"] if view.values is not None else [])
+    fields = ["l"] + (["v"] if view.values is not None else [])
     tooltip = [alt.Tooltip("r:N", title=row_title), alt.Tooltip("c:O", title=column_title),
                alt.Tooltip("l:N", title="Level")]
     if view.values is not None:
         tooltip.append(alt.Tooltip("v:Q", title="Value" if view.block == 1 else "Block mean", format=".4~g"))
-        color = alt.Color("v:Q", title="Value", scale=_value_scale(grid, settings))
+        color = alt.condition("datum.v === null", alt.value(settings.missing_colour),
+                              alt.Color("v:Q", title="Value", scale=_value_scale(grid, settings)))
     else:
         names = [*grid.scheme.names, MISSING]
         colours = [settings.colours.get(n, _fallback(i)) for i, n in enumerate(grid.scheme.names)]
         color = alt.Color("l:N", title="Level", scale=alt.Scale(domain=names, range=[*colours, settings.missing_colour]),
                           legend=alt.Legend(orient="right"))
     base = alt.Chart(alt.NamedData(DATA_NAME), title=alt.Title(title, anchor="start"))
+    # Column labels are stored once, as a parameter; each flattened cell finds its own by
+    # its position in the row (window row_number follows the order cells arrive in).
+    columns = alt.param(name="cols", value=list(view.columns))
     chart = (
         base.transform_flatten(fields)
-        .mark_rect(stroke="#e2e8f0", strokeWidth=0.5 if view.cells <= settings.canvas_above_cells else 0)
+        .transform_window(i="row_number()", groupby=["r"])
+        .transform_calculate(c="cols[datum.i - 1]")
+        .mark_rect(stroke="#e2e8f0", strokeWidth=0.5 if view.cells <= settings.canvas_above_cells else 0,
+                   invalid="show")
         .encode(
             x=alt.X("c:O", sort=list(view.columns), title=column_title, axis=_axis(len(view.columns))),
             y=alt.Y("r:N", sort=list(view.rows), title=row_title, axis=_axis(len(view.rows))),
@@ -104,6 +111,7 @@ def heatmap(grid: LevelGrid, view: ChartView, settings: ChartSettings, *, title:
             tooltip=tooltip,
         )
         .properties(width=alt.Step(_step(len(view.columns), settings)), height=alt.Step(_step(len(view.rows), settings)))
+        .add_params(columns)
     )
     renderer = "canvas" if view.cells > settings.canvas_above_cells else "svg"
     return chart.properties(usermeta={"renderer": renderer, "cells": view.cells, "block": view.block}), records

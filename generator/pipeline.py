@@ -58,11 +58,15 @@ def dataset_suffixes() -> set[str]:
     return set(TABLE_SUFFIXES) | TENSOR_SUFFIXES
 
 
-def load(path: Path, overrides: dict[str, Any] | None = None) -> Loaded | LoadedTensor:
+def load(path: Path, overrides: dict[str, Any] | None = None, *,
+         defaults: tuple[dict[str, Any], str] | None = None) -> Loaded | LoadedTensor:
     """Read one data file and its sidecar; raise InputError naming the file and place."""
     path = Path(path)
     meta, sidecar_overrides, sidecar = read_sidecar(path)
-    settings = Settings().with_overrides(sidecar_overrides, source=str(sidecar) if sidecar else "settings")
+    base = Settings()
+    if defaults:  # site-wide settings (the MkDocs plugin's): a dataset's own sidecar may change them
+        base = base.with_overrides(defaults[0], source=defaults[1])
+    settings = base.with_overrides(sidecar_overrides, source=str(sidecar) if sidecar else "settings")
     settings = settings.with_overrides(overrides or {}, source="--set")
     try:
         raw = path.read_bytes()
@@ -80,12 +84,17 @@ def load(path: Path, overrides: dict[str, Any] | None = None) -> Loaded | Loaded
 
 
 def build_bundles(paths: list[Path], *, settings_overrides: dict | None = None,
+                  settings_defaults: tuple[dict, str] | None = None,
                   templates_dir: Path | None = None) -> list[ReportBundle]:
-    """Load all, then analyse and render each; slugs are unique within the run."""
+    """Load all, then analyse and render each; slugs are unique within the run.
+
+    ``settings_defaults`` (a dict and where it came from) apply under each sidecar;
+    ``settings_overrides`` (the CLI's ``--set``) apply over it.
+    """
     loaded, problems = [], []
     for path in paths:
         try:
-            loaded.append(load(Path(path), settings_overrides))
+            loaded.append(load(Path(path), settings_overrides, defaults=settings_defaults))
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:

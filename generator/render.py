@@ -137,7 +137,7 @@ def _render_dataset(dataset: Dataset, grid: LevelGrid, analysis: Analysis, setti
         "interpretations": interpretations,
         "implications": implications,
         "files": files,
-        "chart": {"id": f"ar-chart-{slug}", "spec_json": text.json_script(spec), "block": view.block,
+        "chart": {"id": f"ar-chart-{slug}", "spec_json": text.json_script([spec]), "block": view.block,
                   "cells": view.cells, "alt": _alt(title, analysis, ax), "image_width": _image_width(spec, view)},
     }
     markdown = penv.get_template("report.md.j2").render(r=context)

@@ -77,7 +77,7 @@ def _render_tensor(*, name: str, source: str, sha256: str, raw: bytes, data: Ten
         "block": 1, "by_layer": [{"layer": layer, "heads": per_layer[layer]} for layer in range(layers)],
         "key_observations": key, "interpretations": interpretations, "implications": implications,
         "files": links, "layer_pages": layer_pages,
-        "chart": {"id": f"ar-chart-{slug}", "spec_json": text.json_script(spec),
+        "chart": {"id": f"ar-chart-{slug}", "spec_json": text.json_script([spec]),
                   "alt": f"Heatmap of {layers} layers by {heads} heads coloured by each head's attention pattern. "
                          f"The Key Observations section describes it in words."},
     }
@@ -92,7 +92,7 @@ def _render_tensor(*, name: str, source: str, sha256: str, raw: bytes, data: Ten
         layer_context = {
             "title": f"{text.label(title, 100)} · layer {layer}", "layer": layer, "overview": f"{slug}.md",
             "block": block, "image": png_name, "heads": per_layer[layer],
-            "chart": {"id": f"ar-chart-{slug}-layer-{layer}", "spec_json": text.json_script(to_spec(chart, cells)),
+            "chart": {"id": f"ar-chart-{slug}-layer-{layer}", "spec_json": text.json_script([to_spec(chart, cells)]),
                       "alt": f"Attention maps of the {heads} heads of layer {layer}, queries down, keys across. "
                              f"The list below describes each head in words."},
         }

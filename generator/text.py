@@ -59,7 +59,13 @@ def yaml_string(value: Any) -> Markup:
 
 
 def json_script(data: Any) -> Markup:
-    """JSON for a ``<script type="application/json">`` body: no ``<`` can close the element."""
+    """JSON for a ``<script type="application/json">`` body: no ``<`` can close the element.
+
+    The report templates pass the spec wrapped in a one-element list: Material's
+    instant navigation re-inserts inline scripts without their ``type`` and runs
+    them as JavaScript, where an array literal is harmless but an object literal
+    is a syntax error.
+    """
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False, allow_nan=False)
     for ch, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(ch, code)

@@ -252,7 +252,7 @@ def _build(datasets, settings, templates) -> list[tuple[Dataset, ReportBundle]]:
         try:
             bundles = build_bundles(
                 [d.path for d in members],
-                settings_overrides=dict(settings) or None,
+                settings_defaults=(dict(settings), "mkdocs.yml: plugins.attention-report.settings") if settings else None,
                 templates_dir=Path(templates) if templates else None,
             )
         except InputError as error:
