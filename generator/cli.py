@@ -90,6 +90,24 @@ def extract(texts: tuple[str, ...], text_file: Path | None, model_dir: Path | No
                f"{data.attention.shape[-1]} tokens")
 
 
+@cli.group()
+def benchmark() -> None:
+    """Measure build time, bytes and drawing time; prints figures as JSON, asserts nothing."""
+
+
+@benchmark.command("report")
+@click.argument("data", type=click.Path(path_type=Path, exists=True))
+@click.option("--repeat", default=3, show_default=True, help="Best of this many builds.")
+@click.option("--no-browser", is_flag=True, help="Skip the site build and the Chromium measurements.")
+def benchmark_report(data: Path, repeat: int, no_browser: bool) -> None:
+    """One dataset's report: build time, bytes a browser downloads for its pages, time to draw."""
+    import json
+
+    from .bench_report import bench_report
+
+    click.echo(json.dumps(bench_report(data, repeat=repeat, browser=not no_browser), indent=2))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and turn every expected failure into one-line errors."""
     try:

@@ -116,7 +116,7 @@ class TensorSettings:
     """Each attention row must sum to 1 within this (unless the sidecar says values: effect/other)."""
     max_elements: int = 50_000_000
     """Refuse tensors with more elements than this before loading them (50 M float32 = 200 MB)."""
-    max_chart_tokens: int = 64
+    max_chart_tokens: int = 48
     """Per-head interactive heatmaps show at most this many positions a side (block means beyond)."""
     similar_max_pairs: int = 10
     pattern_colours: dict[str, str] = field(default_factory=lambda: dict(PATTERN_COLOURS))

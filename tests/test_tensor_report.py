@@ -69,8 +69,8 @@ def test_layer_charts_are_downsampled_to_the_setting(passage):
     page = bundle.files["passage-256-layer-0.md"].decode()
     [spec] = json.loads(re.search(r'<script type="application/json"[^>]*>(.*?)</script>', page).group(1))
     records = spec["datasets"]["cells"]
-    assert len(records) == 12 * 64 and all(len(r["v"]) == 64 for r in records)
-    assert spec["usermeta"]["block"] == 4
+    assert len(records) == 12 * 43 and all(len(r["v"]) == 43 for r in records)  # 256 positions in blocks of 6
+    assert spec["usermeta"]["block"] == 6
     assert len(page.encode()) < 200_000
 
 
