@@ -51,6 +51,7 @@ def _filters(label_limit: int) -> dict:
         "listing": text.listing,
         "span": text.span,
         "ordinal": text.ordinal,
+        "upper_first": text.upper_first,
         "plain": text.plain,
         "yaml_string": text.yaml_string,
         "json_script": text.json_script,

@@ -85,11 +85,12 @@ def layer_chart(layer_attention: np.ndarray, layer: int, patterns: list[HeadPatt
     labels = position_labels(tokens, layer_attention.shape[-1], block)
     permille = np.rint(np.nan_to_num(shown) * 1000).astype(int)
     pattern_of = {p.head: p.pattern for p in patterns if p.layer == layer}
-    records = [{"h": f"Head {h} · {pattern_of.get(h, '')}", "q": q, "v": permille[h, q].tolist()}
+    records = [{"h": h, "q": q, "v": permille[h, q].tolist()}
                for h in range(permille.shape[0]) for q in range(permille.shape[1])]
     tok = alt.param(name="tok", value=labels)
+    pat = alt.param(name="pat", value=[pattern_of.get(h, "") for h in range(permille.shape[0])])
     n = len(labels)
-    step = max(2, min(8, 256 // n))
+    step = max(2, min(8, 168 // n))
     base = (
         alt.Chart(alt.NamedData(DATA_NAME))
         .transform_flatten(["v"])
@@ -105,7 +106,8 @@ def layer_chart(layer_attention: np.ndarray, layer: int, patterns: list[HeadPatt
         )
         .properties(width=step * n, height=step * n)
     )
-    chart = base.facet(facet=alt.Facet("h:N", title=None, sort=None), columns=4).add_params(tok)
+    header = alt.Header(labelExpr="'Head ' + datum.value + ' · ' + pat[datum.value]")
+    chart = base.facet(facet=alt.Facet("h:O", title=None, header=header), columns=4).add_params(tok, pat)
     cells = int(permille.size)
     return chart.properties(usermeta={"renderer": "canvas", "cells": cells, "block": block}), records, block
 

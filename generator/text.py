@@ -111,6 +111,13 @@ def span(first: Any, last: Any) -> str:
     return label(first) if first == last else f"{label(first)}–{label(last)}"
 
 
+def upper_first(value: Any) -> Any:
+    """'layer 0' -> 'Layer 0' for a heading; unlike ``capitalize`` the rest keeps its case."""
+    text_value = str(value)
+    result = text_value[:1].upper() + text_value[1:]
+    return type(value)(result) if isinstance(value, Markup) else result
+
+
 def ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"

@@ -17,6 +17,14 @@ import functools
 ASSET_URI = "assets/attention-report/charts.js"
 """Where the script lands in the site, relative to the site root."""
 
+CSS_URI = "assets/attention-report/charts.css"
+CHARTS_CSS = b"""/* attention-report: charts keep their own size (cells stay legible) and scroll sideways
+   when wider than the page, instead of being shrunk to fit by the theme's max-width rules. */
+.md-typeset .ar-chart { overflow-x: auto; max-width: 100%; }
+.md-typeset .ar-chart svg, .md-typeset .ar-chart canvas { max-width: none; height: auto; }
+.md-typeset .ar-chart .vega-embed { display: inline-block; }
+"""
+
 INIT_JS = r"""
 var embed = window.vegaEmbed;
 function specFor(target) {

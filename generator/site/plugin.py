@@ -24,7 +24,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from generator.bundle import ReportBundle
 from generator.errors import InputError
 from generator.site import index_page, nav as site_nav
-from generator.site.assets import ASSET_URI, charts_js
+from generator.site.assets import ASSET_URI, CHARTS_CSS, CSS_URI, charts_js
 from generator.site.datasets import Dataset, Discovery, discover
 
 log = get_plugin_logger("attention-report")
@@ -51,6 +51,8 @@ class AttentionReportPlugin(BasePlugin[AttentionReportConfig]):
         self._index: File | None = None
         if self._discovery.datasets and ASSET_URI not in map(str, config.extra_javascript):
             config.extra_javascript.append(ASSET_URI)
+        if self._discovery.datasets and CSS_URI not in config.extra_css:
+            config.extra_css.append(CSS_URI)
         return config
 
     def on_files(self, files: Files, *, config) -> Files:
@@ -81,9 +83,10 @@ class AttentionReportPlugin(BasePlugin[AttentionReportConfig]):
         existing.claim(self._index, None)
         files.append(self._index)
         if built:
-            asset = File.generated(config, ASSET_URI, content=charts_js())
-            existing.claim(asset, None)
-            files.append(asset)
+            for uri, content in ((ASSET_URI, charts_js()), (CSS_URI, CHARTS_CSS)):
+                asset = File.generated(config, uri, content=content)
+                existing.claim(asset, None)
+                files.append(asset)
         log.info("%d report(s) from %d dataset(s)", len(self._built), len(self._discovery.datasets))
         return files
 
