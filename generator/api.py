@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,8 @@ class Report:
     findings: dict
     chart: alt.Chart
     markdown: str
+    pages: dict[str, str] = field(default_factory=dict)
+    """Every page by file name; for a tensor, the overview and one page per layer."""
 
     def _repr_markdown_(self) -> str:
         return self.markdown
@@ -53,7 +55,7 @@ def report(data: str | Path | pd.DataFrame, *, name: str | None = None, meta: Me
     if isinstance(data, pd.DataFrame):
         dataset, run_settings, grid = _from_frame(data, name or "dataframe", meta or Metadata(), settings or {})
     else:
-        loaded = load(Path(data), settings)
+        loaded = load(Path(data), settings, overrides_source="settings=")
         if isinstance(loaded, LoadedTensor):
             return _tensor_report(loaded, templates_dir)
         dataset, run_settings, grid = loaded.dataset, loaded.settings, loaded.grid
@@ -72,7 +74,8 @@ def _tensor_report(loaded: LoadedTensor, templates_dir: Path | None) -> Report:
     bundle = bundle_for(loaded, slug, templates_dir)
     spec = json.loads(bundle.files[f"{slug}.vl.json"])
     return Report(findings=json.loads(bundle.files[f"{slug}.findings.json"]), chart=alt.Chart.from_dict(spec),
-                  markdown=bundle.files[f"{slug}.md"].decode("utf-8"))
+                  markdown=bundle.files[f"{slug}.md"].decode("utf-8"),
+                  pages={name: bundle.files[name].decode("utf-8") for name in bundle.pages})
 
 
 def _from_frame(frame: pd.DataFrame, name: str, meta: Metadata, overrides: dict):

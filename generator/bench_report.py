@@ -14,6 +14,7 @@ in a test. Three measurements:
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -35,10 +36,14 @@ plugins:
 
 
 def bench_report(data: Path, *, repeat: int = 3, browser: bool = True) -> dict:
+    from .errors import InputError
     from .pipeline import build_bundles, find_datasets
 
     data = Path(data)
-    [path] = find_datasets([data])
+    found = find_datasets([data])
+    if len(found) != 1:
+        raise InputError.at(str(data), "file", f"name one dataset file to benchmark (found {len(found)})")
+    [path] = found
     runs = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -82,7 +87,8 @@ def _browser_figures(path: Path, bundle) -> dict:
             if sidecar.is_file():
                 shutil.copy(sidecar, site / "docs" / "datasets" / sidecar.name)
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q"], cwd=site, check=True)
+        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+        subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q"], cwd=site, check=True, env=env)
         site_build = time.perf_counter() - start
         built = site / "site"
         pages = [p.relative_to(built).as_posix() for name in bundle.pages

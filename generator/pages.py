@@ -106,6 +106,18 @@ def _template_path(name: str, templates_dir: Path | None) -> str:
     return str(name) if name else str(templates_dir or "templates")
 
 
+def macros(env: jinja2.Environment, template: str, names: tuple[str, ...]):
+    """A template's macros, checked: an override that lacks one is bad input naming the file."""
+    loaded = env.get_template(template)
+    module = loaded.make_module()
+    for name in names:
+        if not hasattr(module, name):
+            raise InputError.at(loaded.filename or template, "template",
+                                f"defines no macro '{name}' (an override of {template} must define "
+                                f"{', '.join(names)}; import the rest from 'default:{template}')")
+    return module
+
+
 def render_macro(env: jinja2.Environment, template: str, macro: str, *args, **kwargs) -> str:
     """Call one macro of a template; used for per-observation sentences and hypotheses."""
     module = env.get_template(template).make_module()

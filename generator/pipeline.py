@@ -59,7 +59,7 @@ def dataset_suffixes() -> set[str]:
 
 
 def load(path: Path, overrides: dict[str, Any] | None = None, *,
-         defaults: tuple[dict[str, Any], str] | None = None) -> Loaded | LoadedTensor:
+         defaults: tuple[dict[str, Any], str] | None = None, overrides_source: str = "--set") -> Loaded | LoadedTensor:
     """Read one data file and its sidecar; raise InputError naming the file and place."""
     path = Path(path)
     meta, sidecar_overrides, sidecar = read_sidecar(path)
@@ -67,7 +67,7 @@ def load(path: Path, overrides: dict[str, Any] | None = None, *,
     if defaults:  # site-wide settings (the MkDocs plugin's): a dataset's own sidecar may change them
         base = base.with_overrides(defaults[0], source=defaults[1])
     settings = base.with_overrides(sidecar_overrides, source=str(sidecar) if sidecar else "settings")
-    settings = settings.with_overrides(overrides or {}, source="--set")
+    settings = settings.with_overrides(overrides or {}, source=overrides_source)
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -107,7 +107,11 @@ def build_bundles(paths: list[Path], *, settings_overrides: dict | None = None,
 
 
 def _load_tensor(path: Path, meta: Metadata, settings: Settings, raw: bytes) -> LoadedTensor:
-    probabilities = meta.values in (None, "attention")
+    if meta.values not in (None, "attention"):
+        raise InputError.at(str(path), "sidecar key 'values'",
+                            f"head patterns need attention probabilities, not '{meta.values}'; for signed effects "
+                            "export a table (rows × columns) instead")
+    probabilities = True
     data = load_tensor(path, tokens=meta.tokens or None, probabilities=probabilities,
                        tolerance=settings.tensor.row_sum_tolerance, max_elements=settings.tensor.max_elements,
                        square=True)

@@ -16,10 +16,10 @@ import numpy as np
 from . import __version__, text
 from .analyse import Analysis, column_unit, find_level_runs, identical_groups
 from .bundle import ReportBundle
-from .charts import ChartView, chart_view, heatmap, static_image, to_spec, with_values
+from .charts import ChartView, chart_view, heatmap, level_colour, static_image, to_spec, with_values
 from .dataset import Dataset
 from .levels import LevelGrid
-from .pages import page_environment, template_errors, text_environment
+from .pages import macros, page_environment, template_errors, text_environment
 from .settings import Settings
 
 FINDINGS_SCHEMA = "attention-report/findings/1"
@@ -78,8 +78,8 @@ def _render_dataset(dataset: Dataset, grid: LevelGrid, analysis: Analysis, setti
     chart, records = heatmap(grid, view, settings.chart, title=text.label(title, 120), row_title=ax.row_title,
                              column_title=ax.column_title)
     spec = to_spec(chart, records)
-    sentences = tenv.get_template("observations.j2").make_module()
-    readings = tenv.get_template("hypotheses.j2").make_module()
+    sentences = macros(tenv, "observations.j2", ("sentence", "ranges_phrase"))
+    readings = macros(tenv, "hypotheses.j2", ("interpretation", "implication"))
     observations = []
     for o in analysis.observations:
         fields = _jsonable(o.fields())
@@ -131,7 +131,9 @@ def _render_dataset(dataset: Dataset, grid: LevelGrid, analysis: Analysis, setti
         "legend": _legend(grid, analysis, settings),
         "missing_count": analysis.facts.cells - analysis.facts.present,
         "missing_colour": settings.chart.missing_colour,
-        "row_groups": _row_groups(grid, sentences, ax),
+        "row_groups": _row_groups(grid, sentences, ax)
+        if len(identical_groups(grid)) <= settings.analysis.level_runs_max_rows else [],
+        "row_groups_limit": settings.analysis.level_runs_max_rows,
         "table": _table(grid),
         "observations": observations,
         "interpretations": interpretations,
@@ -192,8 +194,8 @@ def _noun(title: str | None, default: str) -> str:
 
 
 def _legend(grid: LevelGrid, analysis: Analysis, settings: Settings) -> list[dict]:
-    return [{"name": name, "colour": settings.chart.colours.get(name, "chart colour"),
-             "count": analysis.facts.level_counts.get(name, 0)} for name in grid.scheme.names]
+    return [{"name": name, "colour": level_colour(name, i, settings.chart),
+             "count": analysis.facts.level_counts.get(name, 0)} for i, name in enumerate(grid.scheme.names)]
 
 
 def _row_groups(grid: LevelGrid, sentences, ax: Axes) -> list[dict]:

@@ -91,7 +91,8 @@ class InputSettings:
     value_column: str = "value"
     max_cells: int = 5_000_000
     max_label_chars: int = 80
-    """Labels longer than this are cut in page text (kept whole in the findings)."""
+    """Labels longer than this are cut in sentences (the page and the findings' ``text``);
+    the label fields of the findings keep them whole."""
 
 
 #: Colours of the head patterns in a tensor's overview chart.

@@ -276,7 +276,7 @@ def _check_header(file: str, where: str, shape: tuple[int, ...], dtype: np.dtype
     count = int(np.prod(shape, dtype=np.int64))
     if count > max_elements:
         raise InputError.at(
-            file, where, f"has {count:,} elements, more than the limit of {max_elements:,}; raise max_elements to allow it"
+            file, where, f"has {count:,} elements, more than the limit of {max_elements:,}; raise the setting tensor.max_elements to allow it"
         )
 
 
@@ -318,7 +318,7 @@ def _check_values(file: str, attention: np.ndarray, ndim: int, probabilities: bo
             file,
             _place(index, ndim),
             f"value {float(attention[index]):.6g} is negative; attention probabilities are >= 0 "
-            "(load with probabilities=False for signed scores)",
+            "(signed effects belong in a table of rows × columns)",
         )
     sums = attention.sum(axis=-1, dtype=np.float64)
     off = np.abs(sums - 1.0) > tolerance
@@ -328,7 +328,7 @@ def _check_values(file: str, attention: np.ndarray, ndim: int, probabilities: bo
             file,
             _place(index, ndim),
             f"row sums to {sums[index]:.6g}, not 1 (tolerance {tolerance:g}); "
-            "load with probabilities=False if these are not attention probabilities",
+            "attention rows must sum to 1 (the setting tensor.row_sum_tolerance sets how closely)",
         )
 
 

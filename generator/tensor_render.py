@@ -14,7 +14,7 @@ from .charts import static_image, to_spec
 from .dataset import Metadata
 from .head_analysis import FOCUSED, TensorAnalysis
 from .heads import PATTERNS
-from .pages import page_environment, template_errors, text_environment
+from .pages import macros, page_environment, template_errors, text_environment
 from .render import FINDINGS_SCHEMA, _dump, _jsonable, _one_line
 from .settings import Settings
 from .tensor import TensorData
@@ -36,8 +36,8 @@ def _render_tensor(*, name: str, source: str, sha256: str, raw: bytes, data: Ten
     limit = settings.input.max_label_chars
     tenv = text_environment(templates_dir, label_limit=limit)
     penv = page_environment(templates_dir, label_limit=limit)
-    sentences = tenv.get_template("observations.j2").make_module()
-    readings = tenv.get_template("hypotheses.j2").make_module()
+    sentences = macros(tenv, "observations.j2", ("sentence", "ranges_phrase"))
+    readings = macros(tenv, "hypotheses.j2", ("interpretation", "implication"))
     layers, heads, length = data.attention.shape[0], data.attention.shape[1], data.attention.shape[-1]
     title = meta.title or name
     data_name = f"{slug}.data{Path(source).suffix.lower()}"
@@ -71,8 +71,8 @@ def _render_tensor(*, name: str, source: str, sha256: str, raw: bytes, data: Ten
     context = {
         "title": title, "meta": meta, "source_name": Path(source).name, "sha256": sha256, "version": __version__,
         "layers": layers, "heads": heads, "length": length, "has_tokens": data.tokens is not None,
-        "tokens_preview": list(data.tokens[:40]) + ([f"… {length - 40} more"] if length > 40 else [])
-        if data.tokens else None,
+        "tokens_preview": list(data.tokens[:40]) if data.tokens else None,
+        "tokens_more": max(0, length - 40) if data.tokens else 0,
         "legend": [{"name": p, "count": c} for p, c in counts.items() if c],
         "block": 1, "by_layer": [{"layer": layer, "heads": per_layer[layer]} for layer in range(layers)],
         "key_observations": key, "interpretations": interpretations, "implications": implications,

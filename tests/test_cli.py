@@ -162,3 +162,24 @@ def test_hidden_folders_and_earlier_outputs_are_not_datasets(run_cli, write, tmp
 def test_an_unknown_level_rule_is_named_as_such(run_cli, write, tmp_path):
     result = run_cli("build", write("n.csv", "r,1,2\na,0.1,0.2\n"), "--out", tmp_path / "o", "--set", "levels.rule=median")
     assert "unknown rule 'median'" in result.err and result.code == 2
+
+
+def test_an_override_missing_a_macro_names_the_template(run_cli, write, tmp_path):
+    templates = tmp_path / "tpl"
+    templates.mkdir()
+    (templates / "observations.j2").write_text("{% macro sentence(o, ax) %}x{% endmacro %}\n")
+    result = run_cli("build", write("m.csv", GOOD), "--out", tmp_path / "out", "--templates", templates)
+    assert result.code == 2
+    assert result.err.strip().startswith(f"error: {templates / 'observations.j2'}: template: defines no macro 'ranges_phrase'")
+
+
+def test_a_tensor_declared_as_signed_effects_is_refused_in_one_line(run_cli, write, tmp_path):
+    import numpy as np
+
+    path = write("fx.npy", b"")
+    np.save(path, np.full((2, 3, 3), 1 / 3, dtype=np.float32))
+    write("fx.yml", "values: effect\n")
+    result = run_cli("build", path, "--out", tmp_path / "out")
+    assert result.code == 2
+    assert result.err.strip() == (f"error: {path}: sidecar key 'values': head patterns need attention probabilities, "
+                                  "not 'effect'; for signed effects export a table (rows × columns) instead")

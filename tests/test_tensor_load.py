@@ -170,7 +170,7 @@ def test_rows_not_summing_to_one_are_located(tmp_path):
     attention[1, 2, 3] = [0.5, 0.2, 0.1, 0.1]
     message = load_error(save_npz(tmp_path / "sum.npz", attention=attention))
     assert "layer 1 head 2 query 3: row sums to 0.9" in message
-    assert "probabilities=False" in message
+    assert "tensor.row_sum_tolerance" in message
 
 
 def test_empty_array(tmp_path):
