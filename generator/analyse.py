@@ -15,7 +15,7 @@ import numpy as np
 
 from .levels import LevelGrid
 from .observations import (AxisGaps, Extremes, IdenticalRows, LevelRuns, MissingCells, Observation, Periodic,
-                           SimilarRows, period_key)
+                           SimilarRows, period_keys)
 from .ranges import compress
 from .settings import AnalysisSettings
 
@@ -88,7 +88,7 @@ def identical_groups(grid: LevelGrid) -> list[list[int]]:
 
 
 def find_periodic(grid: LevelGrid, groups: list[list[int]], settings: AnalysisSettings) -> list[Periodic]:
-    keys = np.array([period_key(grid, c) for c in range(len(grid.columns))])
+    keys = np.array(period_keys(grid))
     if len(keys) < 2 * settings.periodic_min_support:
         return []
     candidates = [list(range(len(grid.rows)))] + (groups if 1 < len(groups) <= settings.level_runs_max_rows else [])

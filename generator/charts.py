@@ -18,6 +18,7 @@ import numpy as np
 
 from .levels import LevelGrid
 from .settings import ChartSettings
+from .text import visible
 
 MISSING = "(missing)"
 DATA_NAME = "cells"
@@ -40,6 +41,9 @@ def with_values(chart: alt.TopLevelMixin, records: list[dict]) -> alt.TopLevelMi
     copy = chart.copy(deep=False)
     copy.datasets = {DATA_NAME: records}
     return copy
+SORT_LIST_MAX = 200
+MAX_AXIS = 2_000
+"""The chart never shows more than this many rows or columns (blocks grow to fit)."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,8 @@ class ChartView:
 
 def chart_view(grid: LevelGrid, settings: ChartSettings) -> ChartView:
     n_rows, n_cols = grid.levels.shape
-    block = max(1, math.ceil(math.sqrt(n_rows * n_cols / settings.max_chart_cells)))
+    block = max(1, math.ceil(math.sqrt(n_rows * n_cols / settings.max_chart_cells)),
+                math.ceil(max(n_rows, n_cols) / MAX_AXIS))
     if block == 1:
         values = None if grid.values is None else [[_num(v) for v in row] for row in grid.values]
         return ChartView(list(grid.rows), list(grid.columns), grid.levels.tolist(), values, 1)
@@ -76,9 +81,13 @@ def chart_view(grid: LevelGrid, settings: ChartSettings) -> ChartView:
 def heatmap(grid: LevelGrid, view: ChartView, settings: ChartSettings, *, title: str,
             row_title: str, column_title: str) -> tuple[alt.Chart, list[dict]]:
     """The heatmap (on the named dataset) and the records that fill it."""
+    # Labels and level names reach an SVG: control characters are made visible first
+    # (an unescapable control character makes vl-convert abort the whole process).
+    column_labels = [visible(c) for c in view.columns]
+    rows = [visible(r) for r in view.rows]
     records = []
     for i, label in enumerate(view.rows):
-        record = {"r": label, "l": [MISSING if x is None else x for x in view.levels[i]]}
+        record = {"r": visible(label), "l": [MISSING if x is None else visible(x) for x in view.levels[i]]}
         if view.values is not None:
             record["v"] = view.values[i]
         records.append(record)
@@ -90,14 +99,14 @@ def heatmap(grid: LevelGrid, view: ChartView, settings: ChartSettings, *, title:
         color = alt.condition("datum.v === null", alt.value(settings.missing_colour),
                               alt.Color("v:Q", title="Value", scale=_value_scale(grid, settings)))
     else:
-        names = [*grid.scheme.names, MISSING]
+        names = [*(visible(n) for n in grid.scheme.names), MISSING]
         colours = [level_colour(n, i, settings) for i, n in enumerate(grid.scheme.names)]
         color = alt.Color("l:N", title="Level", scale=alt.Scale(domain=names, range=[*colours, settings.missing_colour]),
                           legend=alt.Legend(orient="right"))
-    base = alt.Chart(alt.NamedData(DATA_NAME), title=alt.Title(title, anchor="start"))
+    base = alt.Chart(alt.NamedData(DATA_NAME), title=alt.Title(visible(title), anchor="start"))
     # Column labels are stored once, as a parameter; each flattened cell finds its own by
     # its position in the row (window row_number follows the order cells arrive in).
-    columns = alt.param(name="cols", value=list(view.columns))
+    columns = alt.param(name="cols", value=column_labels)
     chart = (
         base.transform_flatten(fields)
         .transform_window(i="row_number()", groupby=["r"])
@@ -105,8 +114,8 @@ def heatmap(grid: LevelGrid, view: ChartView, settings: ChartSettings, *, title:
         .mark_rect(stroke="#e2e8f0", strokeWidth=0.5 if view.cells <= settings.canvas_above_cells else 0,
                    invalid="show")
         .encode(
-            x=alt.X("c:O", sort=list(view.columns), title=column_title, axis=_axis(len(view.columns))),
-            y=alt.Y("r:N", sort=list(view.rows), title=row_title, axis=_axis(len(view.rows))),
+            x=alt.X("c:O", sort=_sort(column_labels), title=visible(column_title), axis=_axis(len(view.columns))),
+            y=alt.Y("r:N", sort=_sort(rows), title=visible(row_title), axis=_axis(len(view.rows))),
             color=color,
             tooltip=tooltip,
         )
@@ -124,6 +133,14 @@ def static_image(spec: dict, *, png: bool) -> bytes:
     if png:
         return vlc.vegalite_to_png(spec, allowed_base_urls=[], scale=1)
     return vlc.vegalite_to_svg(spec, allowed_base_urls=[]).encode("utf-8")
+
+
+def _sort(labels: list) -> list | None:
+    """The axis order. Data order is already this order (records and their arrays are in
+    view order), so a long axis says ``null`` (data order) instead of listing every label:
+    Vega compiles an explicit sort into one nested expression, which overflows its stack
+    at a few thousand labels."""
+    return list(labels) if len(labels) <= SORT_LIST_MAX else None
 
 
 def _value_scale(grid: LevelGrid, settings: ChartSettings) -> alt.Scale:

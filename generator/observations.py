@@ -30,10 +30,15 @@ def _level(grid: LevelGrid, r: int, c: int):
 
 def period_key(grid: LevelGrid, c: int) -> int:
     """What a periodic claim counts with: the integer label, or the 0-based position."""
+    return period_keys(grid)[c]
+
+
+def period_keys(grid: LevelGrid) -> list[int]:
+    """:func:`period_key` of every column at once (linear, not quadratic, in the columns)."""
     labels = grid.columns
     if all(isinstance(x, int) and not isinstance(x, bool) for x in labels):
-        return labels[c]
-    return c
+        return list(labels)
+    return list(range(len(labels)))
 
 
 @dataclass(frozen=True)
@@ -123,8 +128,9 @@ class Periodic(Observation):
     columns: int
 
     def check(self, grid):
-        on_phase = [c for c in range(len(grid.columns)) if period_key(grid, c) % self.period == self.phase]
-        off_phase = [c for c in range(len(grid.columns)) if period_key(grid, c) % self.period != self.phase]
+        keys = period_keys(grid)
+        on_phase = [c for c in range(len(grid.columns)) if keys[c] % self.period == self.phase]
+        off_phase = [c for c in range(len(grid.columns)) if keys[c] % self.period != self.phase]
         rows = [_row(grid, label) for label in self.rows]
         all_on = all(_level(grid, r, c) == self.level for r in rows for c in on_phase)
         seen_off = any(_level(grid, r, c) == self.level for r in rows for c in off_phase)

@@ -22,7 +22,7 @@ from .render import Rendered, render_dataset, to_bundle
 from .settings import Settings
 from .sidecar import read_sidecar
 from .head_analysis import analyse_tensor
-from .tabular import TABLE_SUFFIXES, read_matrix
+from .tabular import TABLE_SUFFIXES, byte_limit, read_input, read_matrix
 from .tensor import TensorData, load_tensor
 from .tensor_render import render_tensor
 from .text import slugify
@@ -68,14 +68,11 @@ def load(path: Path, overrides: dict[str, Any] | None = None, *,
         base = base.with_overrides(defaults[0], source=defaults[1])
     settings = base.with_overrides(sidecar_overrides, source=str(sidecar) if sidecar else "settings")
     settings = settings.with_overrides(overrides or {}, source=overrides_source)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError.at(str(path), "file", f"cannot be read: {exc.strerror or exc}") from None
+    raw = read_input(path, byte_limit(settings.input))  # read once: the hash is of the bytes parsed
     if path.suffix.lower() in TENSOR_SUFFIXES:
         return _load_tensor(path, meta, settings, raw)
     categorical = True if meta.values == "categories" else False if meta.values in ("attention", "effect") else None
-    matrix = read_matrix(path, settings.input, categorical=categorical, categories=meta.categories)
+    matrix = read_matrix(path, settings.input, categorical=categorical, categories=meta.categories, raw=raw)
     dataset = Dataset(name=path.stem, source=str(path), sha256=hashlib.sha256(raw).hexdigest(), matrix=matrix,
                       meta=meta)
     grid = level_grid(matrix, settings.levels, source=str(path), categories=meta.categories,

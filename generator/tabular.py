@@ -40,11 +40,27 @@ class _Table:
     cell_place: str  # how a cell is named: "column" for CSV, "key" for JSON
 
 
+#: Bytes per cell a table file may spend before it is refused unread (see input.max_cells):
+#: generous for tidy files whose every line repeats both labels.
+MAX_BYTES_PER_CELL = 256
+MIN_BYTE_LIMIT = 64 * 2**20
+
+
+def byte_limit(settings: InputSettings) -> int:
+    """The largest table file read at all: a bigger one cannot fit ``max_cells`` cells."""
+    return max(MIN_BYTE_LIMIT, MAX_BYTES_PER_CELL * settings.max_cells)
+
+
 def read_matrix(path: Path, settings: InputSettings, *, categorical: bool | None = None,
-                categories: tuple[str, ...] = ()) -> Matrix:
-    """Load ``path`` as a matrix; ``categorical`` forces the value kind when a sidecar says so."""
+                categories: tuple[str, ...] = (), raw: bytes | None = None) -> Matrix:
+    """Load ``path`` as a matrix; ``categorical`` forces the value kind when a sidecar says so.
+
+    ``raw`` is the file's content when the caller has read it already (the pipeline
+    hashes the very bytes parsed here, so a file changed mid-build cannot make
+    the recorded SHA-256 disagree with the report).
+    """
     src = str(path)
-    table = _read_table(path, src)
+    table = _read_table(path, src, settings.max_cells, raw, byte_limit(settings))
     if not table.header:
         raise InputError.at(src, "file", "no header")
     if not table.rows:
@@ -53,7 +69,11 @@ def read_matrix(path: Path, settings: InputSettings, *, categorical: bool | None
     if all(name in table.header for name in names):
         cells = _tidy_cells(table, names, src)
     else:
-        cells = _wide_cells(table, src, settings.max_cells)
+        columns = _wide_columns(table, src, settings.max_cells)
+        fast = None if categorical else _wide_numeric(table, columns)
+        if fast is not None:
+            return fast
+        cells = _wide_cells(table, columns, src)
     if len(cells) > settings.max_cells:
         raise InputError.at(src, "file", f"{len(cells)} cells exceed the limit of {settings.max_cells} (setting input.max_cells)")
     return _build_matrix(cells, src, categorical, categories)
@@ -62,23 +82,40 @@ def read_matrix(path: Path, settings: InputSettings, *, categorical: bool | None
 # --- reading each format into a _Table -------------------------------------------------
 
 
-def _read_table(path: Path, src: str) -> _Table:
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        return _read_parquet(path, src)
+def read_input(path: Path, limit: int) -> bytes:
+    """A data file's bytes, refused by size before reading when it could not fit the cell limit."""
+    src = str(path)
     try:
-        raw = path.read_bytes()
+        size = path.stat().st_size
+        if size > limit:
+            raise InputError.at(src, "file", f"is {size:,} bytes, more than the {limit:,} that input.max_cells "
+                                "allows for a table; raise input.max_cells to read it")
+        return path.read_bytes()
     except OSError as exc:
         raise InputError.at(src, "file", f"cannot be read: {exc.strerror or exc}") from None
+
+
+def _read_table(path: Path, src: str, max_cells: int, raw: bytes | None, limit: int) -> _Table:
+    suffix = path.suffix.lower()
+    if raw is None:
+        raw = read_input(path, limit)
+    if suffix == ".parquet":
+        return _read_parquet(raw, src)
     if not raw.strip():
         raise InputError.at(src, "file", "is empty")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError.at(src, "file", "is UTF-16 text; save the file as UTF-8")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError.at(src, f"line {line}", f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8") from None
+    if "\0" in text:
+        line = text[: text.index("\0")].count("\n") + 1
+        raise InputError.at(src, f"line {line}", "contains a NUL character; is it a binary file, or UTF-16 "
+                            "without a byte-order mark? save the file as UTF-8 text")
     if suffix in (".csv", ".tsv"):
-        return _read_delimited(text, "\t" if suffix == ".tsv" else ",", src)
+        return _read_delimited(text, "\t" if suffix == ".tsv" else ",", src, max_cells)
     if suffix == ".json":
         return _read_json(text, src)
     if suffix in (".jsonl", ".ndjson"):
@@ -86,7 +123,7 @@ def _read_table(path: Path, src: str) -> _Table:
     raise InputError.at(src, "file name", f"unsupported format {suffix!r}; use one of {', '.join(sorted(TABLE_SUFFIXES))}")
 
 
-def _read_delimited(text: str, delimiter: str, src: str) -> _Table:
+def _read_delimited(text: str, delimiter: str, src: str, max_cells: int) -> _Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header: list[str] = []
     rows: list[list[Any]] = []
@@ -103,6 +140,9 @@ def _read_delimited(text: str, delimiter: str, src: str) -> _Table:
                                     f"{len(record)} fields where the header has {len(header)}")
             rows.append(record)
             places.append(f"line {reader.line_num}")
+            if len(rows) * max(1, len(header) - 1) > max_cells:  # stop while reading, not after
+                raise InputError.at(src, f"line {reader.line_num}", f"more than {max_cells} cells, the limit "
+                                    "(setting input.max_cells)")
     except csv.Error as exc:
         raise InputError.at(src, f"line {reader.line_num}", f"not valid CSV: {exc}") from None
     return _Table(header, rows, places, "column")
@@ -113,8 +153,12 @@ def _read_json(text: str, src: str) -> _Table:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError.at(src, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise InputError.at(src, "file", "not valid JSON for a table: nested too deeply") from None
     if not isinstance(data, list):
         raise InputError.at(src, "top level", "expected a list of records (objects)")
+    if not data:
+        raise InputError.at(src, "top level", "is an empty list; expected records (objects)")
     return _records_table(data, [f"record {i + 1}" for i in range(len(data))], src)
 
 
@@ -127,6 +171,8 @@ def _read_json_lines(text: str, src: str) -> _Table:
             records.append(json.loads(line))
         except json.JSONDecodeError as exc:
             raise InputError.at(src, f"line {number}, column {exc.colno}", f"not valid JSON: {exc.msg}") from None
+        except RecursionError:
+            raise InputError.at(src, f"line {number}", "not valid JSON for a table: nested too deeply") from None
         places.append(f"line {number}")
     return _records_table(records, places, src)
 
@@ -148,20 +194,34 @@ def _records_table(records: list[Any], places: list[str], src: str) -> _Table:
 
 
 def _json_cell(value: Any, src: str, place: str, key: str) -> Any:
-    if value is None or isinstance(value, (str, int, float)) and not isinstance(value, bool):
+    if isinstance(value, str):
+        return _no_surrogates(value, src, f"{place}, key '{key}'")
+    if value is None or isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     raise InputError.at(src, f"{place}, key '{key}'", f"expected a number, text or null, got {type(value).__name__}")
 
 
-def _read_parquet(path: Path, src: str) -> _Table:
+def _no_surrogates(text: str, src: str, place: str) -> str:
+    """JSON's ``\\ud800`` escapes can make strings no UTF-8 file can hold; refuse them here."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError.at(src, place, f"text holds a lone surrogate U+{ord(text[exc.start]):04X}, "
+                            "which is not a character") from None
+    return text
+
+
+def _read_parquet(raw: bytes, src: str) -> _Table:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
+    if not raw:
+        raise InputError.at(src, "file", "is empty")
     try:
-        table = pq.read_table(path)
-    except FileNotFoundError:
-        raise InputError.at(src, "file", "cannot be read: no such file") from None
+        table = pq.read_table(pa.BufferReader(raw))
     except Exception as exc:  # pyarrow raises many types for corrupt files
-        raise InputError.at(src, "file", f"not a readable Parquet file: {exc}") from None
+        reason = re.sub(r"^Could not open Parquet input source '[^']*': ", "", str(exc).splitlines()[0])
+        raise InputError.at(src, "file", f"not a readable Parquet file: {reason}") from None
     if table.num_rows == 0 and table.num_columns == 0:
         raise InputError.at(src, "file", "is empty")
     header = [str(name) for name in table.column_names]
@@ -196,7 +256,8 @@ def _tidy_cells(table: _Table, names: tuple[str, str, str], src: str) -> list[_C
     return cells
 
 
-def _wide_cells(table: _Table, src: str, max_cells: int) -> list[_Cell]:
+def _wide_columns(table: _Table, src: str, max_cells: int) -> list[Label]:
+    """The column labels of a wide table, checked: present, non-empty, distinct."""
     header = table.header
     if len(header) < 2:
         raise InputError.at(src, "header", "a wide table needs a label column and at least one value column "
@@ -212,6 +273,63 @@ def _wide_cells(table: _Table, src: str, max_cells: int) -> list[_Cell]:
         if label in seen:
             raise InputError.at(src, f"header, field {i + 2}", f"duplicate column label {header[i + 1]!r}")
         seen[label] = i
+    return columns
+
+
+class _Slow(Exception):
+    """The fast path met something only the cell-by-cell path can judge (and name)."""
+
+
+def _wide_numeric(table: _Table, columns: list[Label]) -> Matrix | None:
+    """A wide table of plain numbers with distinct row labels, straight into an array.
+
+    The common case for big inputs (an attention map of n tokens). Anything else --
+    text, a non-finite number, a repeated or empty row label -- returns None and the
+    table goes through the cell-by-cell path, which gives the same matrix or the
+    error naming the exact place; so this never changes what a file means.
+    """
+    row_labels = [_label(row[0]) for row in table.rows]
+    if "" in row_labels:
+        return None
+    rows = _axis(row_labels, sort=False)
+    if len(rows) != len(row_labels):
+        return None  # repeated row labels: the cell path merges or refuses them
+    try:
+        values = np.array([[_fast_value(x) for x in row[1:]] for row in table.rows], dtype=float)
+    except _Slow:
+        return None
+    if values.size and np.isinf(values).any():
+        return None
+    axis = _axis(columns, sort=True)
+    if axis and isinstance(axis[0], (int, float)):  # numeric labels are sorted; text keeps file order
+        position = {label: i for i, label in enumerate(columns)}
+        values = values[:, [position[c] for c in axis]]
+    return Matrix(tuple(rows), tuple(axis), values, "numeric")
+
+
+def _fast_value(raw: Any) -> float:
+    if raw is None:
+        return math.nan
+    if isinstance(raw, bool):
+        raise _Slow
+    if isinstance(raw, (int, float)):
+        if raw != raw or not isinstance(raw, float) and abs(raw) > 2**1000:
+            raise _Slow
+        return float(raw)
+    text = raw.strip()
+    if not text:
+        return math.nan
+    try:
+        value = float(text)
+    except ValueError:
+        raise _Slow from None
+    if value != value:
+        raise _Slow  # a "nan" in the data is an error, which the cell path names
+    return value
+
+
+def _wide_cells(table: _Table, columns: list[Label], src: str) -> list[_Cell]:
+    header = table.header
     cells = []
     for row, place in zip(table.rows, table.places):
         label = _label(row[0])
@@ -226,6 +344,8 @@ def _label(raw: Any) -> Label:
     """Numbers stay numbers: '16' -> 16, '2.5' -> 2.5, but '02' or 'L0' stay text."""
     if isinstance(raw, bool) or raw is None:
         return "" if raw is None else str(raw)
+    if isinstance(raw, float) and not math.isfinite(raw):
+        return str(raw)  # a NaN or infinite label (JSON, Parquet) reads as the text a CSV would give
     if isinstance(raw, (int, float)):
         return int(raw) if isinstance(raw, float) and raw.is_integer() else raw
     text = " ".join(str(raw).split())
@@ -242,7 +362,10 @@ def _value(raw: Any) -> Any:
     if raw is None:
         return _MISSING
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return float(raw)
+        try:
+            return float(raw)
+        except OverflowError:  # a JSON integer of hundreds of digits
+            return math.inf if raw > 0 else -math.inf
     text = str(raw).strip()
     if text == "":
         return _MISSING

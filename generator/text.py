@@ -20,10 +20,17 @@ from markupsafe import Markup
 # Always replaced: characters that start or end Markdown or HTML constructs in
 # Python-Markdown and the pymdownx extensions (emoji ``:``, mark ``=``, tilde ``~``,
 # caret ``^``, arithmatex ``$``), plus quotes so values are safe in attributes too.
-_ALWAYS = set("\\`*_{}[]()#|<>&\"'!~^=:$%@")
-# Replaced only when they start a value: list markers and ordered-list dots.
-_LEADING = set("-+.")
-_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# ``+`` is always replaced too: pymdownx.keys turns ``++ctrl++`` into ``<kbd>`` anywhere in a line.
+_ALWAYS = set("\\`*_{}[]()#|<>&\"'!~^=:$%@+")
+# Replaced only when they start a value: list markers, ordered-list dots and the
+# ``///`` fence of pymdownx.blocks (which would open a details/admonition/html block).
+_LEADING = set("-+./")
+# Bidirectional controls, and C0/C1 control characters (other than the whitespace the
+# folding below removes): shown as visible code points, never passed on. A control
+# character in SVG text is not even well-formed XML (vl-convert aborts the process).
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0e-\x1b\x7f-\x9f\ud800-\udfff]")
+# pymdownx.magiclink links bare ``www.host`` and ``ftp.host``; the dot after them is replaced.
+_MAGIC = re.compile(r"(?i)(?<![a-z0-9])(www|ftp)\.")
 
 
 def md(value: Any) -> Markup:
@@ -32,14 +39,28 @@ def md(value: Any) -> Markup:
         return value
     text = _BIDI.sub(lambda m: f"U+{ord(m.group()):04X}", str(value))
     text = re.sub(r"\s+", " ", text)
+    text = _MAGIC.sub(lambda m: m.group(1) + "\0", text)
     out = []
     lead = len(text) - len(text.lstrip())
     for i, ch in enumerate(text):
-        if ch in _ALWAYS or (i == lead and ch in _LEADING):
+        if ch == "\0":
+            out.append("&#46;")
+        elif ch in _ALWAYS or (i == lead and ch in _LEADING):
             out.append(f"&#{ord(ch)};")
         else:
             out.append(ch)
     return Markup("".join(out))
+
+
+def visible(value: Any) -> Any:
+    """Text with control, bidi and lone-surrogate characters shown as ``U+XXXX``; other values unchanged.
+
+    For text that leaves the page environment (chart labels and titles): nothing
+    else is altered, so a label reads the same in the chart as in the data.
+    """
+    if not isinstance(value, str):
+        return value
+    return _BIDI.sub(lambda m: f"U+{ord(m.group()):04X}", value)
 
 
 def plain(value: Any) -> str:
