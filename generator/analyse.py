@@ -126,7 +126,7 @@ def find_level_runs(grid: LevelGrid, groups: list[list[int]]) -> list[LevelRuns]
     for group in groups:
         r = group[0]
         for level in grid.scheme.names:
-            cols = [c for c in range(len(grid.columns)) if grid.levels[r, c] == level]
+            cols = np.flatnonzero(grid.levels[r] == level).tolist()
             if not cols:
                 continue
             labels = [grid.columns[c] for c in cols]
@@ -186,23 +186,70 @@ def find_similar(grid: LevelGrid, groups: list[list[int]], settings: AnalysisSet
     if len(reps) < 2:
         return []
     pairs = []
-    for i, a in enumerate(reps):
-        for b in reps[i + 1:]:
-            shared = (grid.levels[a] != None) & (grid.levels[b] != None)  # noqa: E711
-            if shared.sum() < 3:
+    for a, b in _similar_candidates(grid, reps, settings.similar_min):
+        shared = (grid.levels[a] != None) & (grid.levels[b] != None)  # noqa: E711
+        if shared.sum() < 3:
+            continue
+        if grid.values is not None:
+            x, y = grid.values[a, shared], grid.values[b, shared]
+            if x.std() == 0 or y.std() == 0:
                 continue
-            if grid.values is not None:
-                x, y = grid.values[a, shared], grid.values[b, shared]
-                if x.std() == 0 or y.std() == 0:
-                    continue
-                metric, value = "pearson", float(np.corrcoef(x, y)[0, 1])
-            else:
-                metric, value = "agreement", float(np.mean(grid.levels[a, shared] == grid.levels[b, shared]))
-            if value >= settings.similar_min:
-                pairs.append(SimilarRows(rows=[grid.rows[a], grid.rows[b]], metric=metric, value=value,
-                                         threshold=settings.similar_min))
+            metric, value = "pearson", float(np.corrcoef(x, y)[0, 1])
+        else:
+            metric, value = "agreement", float(np.mean(grid.levels[a, shared] == grid.levels[b, shared]))
+        if value >= settings.similar_min:
+            pairs.append(SimilarRows(rows=[grid.rows[a], grid.rows[b]], metric=metric, value=value,
+                                     threshold=settings.similar_min))
     pairs.sort(key=lambda p: -p.value)
     return pairs[: settings.similar_max_pairs]
+
+
+_CHUNK = 256
+_SLACK = 1e-6
+
+
+def _similar_candidates(grid: LevelGrid, reps: list[int], threshold: float):
+    """Pairs (a, b) of ``reps``, in the order of the plain double loop, that may reach ``threshold``.
+
+    A prefilter only: pairwise-complete Pearson r (or level agreement) for a block of
+    rows at a time by matrix products, keeping any pair within a slack of the threshold
+    or not computable this way; the exact per-pair code in :func:`find_similar` then
+    decides. Linear algebra instead of n²/2 Python-level pair computations.
+    """
+    present = (grid.levels[reps] != None).astype(np.float64)  # noqa: E711
+    if grid.values is not None:
+        values = grid.values[reps]
+        # r is unchanged by shifting a row by a constant, on any subset of its columns:
+        # centring each row first keeps the sums below well-conditioned.
+        with np.errstate(invalid="ignore"):
+            means = np.nanmean(np.where(present > 0, values, np.nan), axis=1, keepdims=True)
+        x = np.nan_to_num(values - np.nan_to_num(means), nan=0.0) * present
+    else:
+        names = {name: k for k, name in enumerate(grid.scheme.names)}
+        codes = np.vectorize(lambda v: -1 if v is None else names.get(v, -1), otypes=[np.int64])(grid.levels[reps])
+        onehot = [(codes == k).astype(np.float64) for k in range(len(names))]
+    n = len(reps)
+    for start in range(0, n, _CHUNK):
+        stop = min(n, start + _CHUNK)
+        shared = present[start:stop] @ present.T
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if grid.values is not None:
+                sx = x[start:stop] @ present.T
+                sy = present[start:stop] @ x.T
+                sxx = (x[start:stop] ** 2) @ present.T
+                syy = present[start:stop] @ (x ** 2).T
+                sxy = x[start:stop] @ x.T
+                cov = sxy - sx * sy / shared
+                var = (sxx - sx ** 2 / shared) * (syy - sy ** 2 / shared)
+                score = cov / np.sqrt(var)
+                score[~(var > 1e-12 * np.maximum(1.0, sxx * syy))] = np.inf  # near-constant: let the exact code judge
+            else:
+                agree = sum(h[start:stop] @ h.T for h in onehot)
+                score = agree / shared
+        keep = (shared >= 3) & ~(score < threshold - _SLACK)
+        for i, j in zip(*np.nonzero(keep)):
+            if start + i < j:
+                yield reps[start + i], reps[j]
 
 
 def column_unit(grid: LevelGrid):

@@ -132,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
 
         if os.environ.get("ATTENTION_REPORT_DEBUG"):
             raise
-        click.echo(f"internal error: {type(exc).__name__}: {exc} (set ATTENTION_REPORT_DEBUG=1 for a traceback)",
+        first = (str(exc).strip().splitlines() or [""])[0][:300]  # one line, even for a library's essay
+        click.echo(f"internal error: {type(exc).__name__}: {first} (set ATTENTION_REPORT_DEBUG=1 for a traceback)",
                    err=True)
         return EXIT_INTERNAL
     return 0

@@ -9,6 +9,7 @@ MkDocs plugin config; unknown keys are errors, not silently ignored.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -198,7 +199,30 @@ def _merge(obj: Any, overrides: dict[str, Any], source: str, prefix: str) -> Any
     return replace(obj, **changes)
 
 
+#: Settings whose value must be at least this: 0 or less would divide by zero, loop or mean nothing.
+MINIMUM = {
+    "max_cells": 1, "max_label_chars": 2, "max_chart_cells": 1, "canvas_above_cells": 0, "cell_size": 1,
+    "similar_max_pairs": 0, "periodic_max_period": 2, "periodic_min_support": 1, "level_runs_max_rows": 0,
+    "max_listed_cells": 1,
+}
+#: Settings that are shares or correlations, so lie between 0 and 1.
+UNIT_INTERVAL = {"similar_min", "gaps_max_share"}
+
+
 def _coerce(current: Any, value: Any, source: str, place: str) -> Any:
+    """A value of the field's type and range, or an error naming the setting."""
+    value = _coerce_type(current, value, source, place)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError.at(source, place, f"expected a finite number, got {value!r}")
+    name = place.rstrip("'").rsplit(".", 1)[-1].rsplit("'", 1)[-1]
+    if name in MINIMUM and value < MINIMUM[name]:
+        raise InputError.at(source, place, f"must be at least {MINIMUM[name]}, got {value!r}")
+    if name in UNIT_INTERVAL and not 0 <= value <= 1:
+        raise InputError.at(source, place, f"must lie between 0 and 1, got {value!r}")
+    return value
+
+
+def _coerce_type(current: Any, value: Any, source: str, place: str) -> Any:
     """Accept a value of the field's type (ints for floats too); refuse anything else."""
     if isinstance(current, bool) or isinstance(value, bool):
         if isinstance(current, bool) and isinstance(value, bool):
@@ -220,4 +244,5 @@ def _coerce(current: Any, value: Any, source: str, place: str) -> Any:
             return {**current, **value}
     if current is None and value is None:
         return None
-    raise InputError.at(source, place, f"expected {type(current).__name__}, got {value!r}")
+    expected = "a number" if current is None else type(current).__name__
+    raise InputError.at(source, place, f"expected {expected}, got {value!r}")

@@ -7,6 +7,7 @@ an error, not a silently ignored setting.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,31 @@ KNOWN_KEYS = {
     "settings": "mapping of settings overrides",
 }
 VALUE_KINDS = ("attention", "effect", "categories", "other")
+#: A CSS colour as Vega reads it: #rgb(a), #rrggbb(aa), a name, or rgb()/hsl() with plain numbers.
+COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})|[a-zA-Z]{3,30}"
+                    r"|(?:rgb|rgba|hsl|hsla)\([0-9.,% ]{1,60}\)")
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """The safe loader, refusing a key given twice (YAML would silently keep the last)."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: set = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            duplicate = key in seen
+            seen.add(key)
+        except TypeError:  # an unhashable key: the safe loader names it below
+            continue
+        if duplicate:
+            raise yaml.constructor.ConstructorError(None, None, f"key {key!r} is given twice",
+                                                    key_node.start_mark)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def sidecar_path(data_path: Path) -> Path | None:
@@ -64,6 +90,10 @@ def read_sidecar(data_path: Path) -> tuple[Metadata, dict[str, Any], Path | None
         overrides["levels"] = {**overrides.get("levels", {}), **levels}
     colours = _mapping(raw, "colours", src, None)
     if colours:
+        for level, colour in colours.items():
+            if not isinstance(colour, str) or not COLOUR.fullmatch(colour):
+                raise InputError.at(src, f"key 'colours.{level}'", f"{colour!r} is not a colour; use e.g. "
+                                    "'#2b6cb0', 'steelblue' or 'rgb(43, 108, 176)'")
         overrides.setdefault("chart", {})["colours"] = {str(k): str(v) for k, v in colours.items()}
     table = _mapping(raw, "table", src, {"row", "column", "value"})
     if table:
@@ -88,11 +118,15 @@ def _load_yaml(path: Path) -> Any:
     except UnicodeDecodeError as exc:
         raise InputError.at(str(path), f"byte {exc.start}", "not valid UTF-8") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}" if mark else "document"
+        if "given twice" in (exc.problem or ""):
+            raise InputError.at(str(path), where, exc.problem) from None
         raise InputError.at(str(path), where, f"tag not allowed (only plain YAML is read): {exc.problem}") from None
+    except RecursionError:
+        raise InputError.at(str(path), "document", "not valid YAML for a sidecar: nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "document"
@@ -106,7 +140,17 @@ def _text(raw: dict, key: str, src: str, prefix: str = "") -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise InputError.at(src, f"key '{prefix}{key}'", "expected text")
-    return str(value)
+    return _character_text(str(value), src, f"key '{prefix}{key}'")
+
+
+def _character_text(value: str, src: str, place: str) -> str:
+    """YAML escapes (``"\\ud800"``) can make a lone surrogate, which no page or JSON file can hold."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError.at(src, place, f"holds a lone surrogate U+{ord(value[exc.start]):04X}, "
+                            "which is not a character") from None
+    return value
 
 
 def _strings(raw: dict, key: str, src: str) -> tuple[str, ...]:
@@ -115,7 +159,7 @@ def _strings(raw: dict, key: str, src: str) -> tuple[str, ...]:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
         raise InputError.at(src, f"key '{key}'", "expected a list of text values")
-    return tuple(str(v) for v in value)
+    return tuple(_character_text(str(v), src, f"key '{key}'") for v in value)
 
 
 def _mapping(raw: dict, key: str, src: str, allowed: set[str] | None) -> dict:
