@@ -68,7 +68,10 @@ def load(path: Path, overrides: dict[str, Any] | None = None, *,
         base = base.with_overrides(defaults[0], source=defaults[1])
     settings = base.with_overrides(sidecar_overrides, source=str(sidecar) if sidecar else "settings")
     settings = settings.with_overrides(overrides or {}, source=overrides_source)
-    raw = read_input(path, byte_limit(settings.input))  # read once: the hash is of the bytes parsed
+    if path.suffix.lower() in TENSOR_SUFFIXES:  # float64 at most 8 bytes an element, plus tokens and headers
+        raw = read_input(path, 8 * settings.tensor.max_elements + 2**24, "tensor.max_elements", "a tensor")
+    else:
+        raw = read_input(path, byte_limit(settings.input))  # read once: the hash is of the bytes parsed
     if path.suffix.lower() in TENSOR_SUFFIXES:
         return _load_tensor(path, meta, settings, raw)
     categorical = True if meta.values == "categories" else False if meta.values in ("attention", "effect") else None

@@ -82,14 +82,14 @@ def read_matrix(path: Path, settings: InputSettings, *, categorical: bool | None
 # --- reading each format into a _Table -------------------------------------------------
 
 
-def read_input(path: Path, limit: int) -> bytes:
-    """A data file's bytes, refused by size before reading when it could not fit the cell limit."""
+def read_input(path: Path, limit: int, setting: str = "input.max_cells", what: str = "a table") -> bytes:
+    """A data file's bytes, refused by size before reading when it could not fit the size limit."""
     src = str(path)
     try:
         size = path.stat().st_size
         if size > limit:
-            raise InputError.at(src, "file", f"is {size:,} bytes, more than the {limit:,} that input.max_cells "
-                                "allows for a table; raise input.max_cells to read it")
+            raise InputError.at(src, "file", f"is {size:,} bytes, more than the {limit:,} that {setting} "
+                                f"allows for {what}; raise {setting} to read it")
         return path.read_bytes()
     except OSError as exc:
         raise InputError.at(src, "file", f"cannot be read: {exc.strerror or exc}") from None

@@ -14,9 +14,6 @@ from pathlib import Path
 import pytest
 
 import generator.pipeline as pipeline
-from generator.errors import InputError
-from generator.tensor import SUFFIXES as TENSOR_SUFFIXES
-from generator.tensor import load_tensor
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 BAD = CORPUS / "bad"
@@ -34,17 +31,6 @@ def _expected() -> list[tuple[str, str]]:
 
 
 EXPECTED = _expected()
-ROUTED = bool(set(TENSOR_SUFFIXES) & set(pipeline.dataset_suffixes()))
-_tensor_xfail = pytest.mark.xfail(not ROUTED, strict=True,
-                                  reason="tensor routing: pipeline.py does not send tensor files to load_tensor yet")
-
-
-def _cases():
-    for name, expected in EXPECTED:
-        marks = [_tensor_xfail] if name.endswith(TENSOR_SUFFIXES) else []
-        yield pytest.param(name, expected, marks=marks, id=name)
-
-
 def test_the_corpus_covers_every_format_and_enough_cases():
     names = [name for name, _ in EXPECTED]
     assert len(names) >= 40
@@ -84,7 +70,7 @@ def _same_parquet(a: bytes, b: bytes) -> bool:
     return (ta is None and tb is None and len(a) == len(b)) or (ta is not None and tb is not None and ta.equals(tb))
 
 
-@pytest.mark.parametrize("name,expected", list(_cases()))
+@pytest.mark.parametrize("name,expected", EXPECTED, ids=[name for name, _ in EXPECTED])
 def test_corpus_file_through_the_cli(run_cli, monkeypatch, tmp_path, name, expected):
     monkeypatch.chdir(BAD)  # so the error names the file as the user typed it
     out = tmp_path / "out"
@@ -99,26 +85,13 @@ def test_corpus_file_through_the_cli(run_cli, monkeypatch, tmp_path, name, expec
         assert not out.exists()
 
 
-@pytest.mark.parametrize("name,expected", [(n, e) for n, e in EXPECTED if n.endswith(TENSOR_SUFFIXES)],
-                         ids=[n for n, _ in EXPECTED if n.endswith(TENSOR_SUFFIXES)])
-def test_tensor_corpus_file_through_the_loader(monkeypatch, name, expected):
-    """What the CLI will print once tensors are routed: the loader's own one line."""
-    monkeypatch.chdir(BAD)
-    if expected == "OK":
-        load_tensor(name)
-        return
-    with pytest.raises(InputError) as caught:
-        load_tensor(name)
-    assert [str(p) for p in caught.value.problems] == [expected]
-
-
 def test_a_failed_corpus_build_leaves_the_previous_output_byte_for_byte(run_cli, monkeypatch, tmp_path):
     monkeypatch.chdir(BAD)
     out = tmp_path / "out"
     assert run_cli("build", "bom.csv", "--out", out).code == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     for name, expected in EXPECTED:
-        if expected != "OK" and not name.endswith(TENSOR_SUFFIXES):
+        if expected != "OK":
             assert run_cli("build", "bom.csv", name, "--out", out).code == 2, name
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging or backup folder left behind
@@ -159,7 +132,7 @@ def test_one_hundred_thousand_columns_build(run_cli, tmp_path):
     findings = json.loads((out / "wide.findings.json").read_text())
     assert len(findings["columns"]) == n
     spec = json.loads((out / "wide.vl.json").read_text())
-    assert len(spec["data"]["values"][0]["c"]) <= 2000
+    assert len(spec["datasets"]["cells"][0]["c"]) <= 2000
 
 
 def test_one_hundred_thousand_columns_past_a_lower_limit_are_refused_while_reading(run_cli, tmp_path):
