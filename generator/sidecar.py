@@ -104,7 +104,8 @@ def read_sidecar(data_path: Path) -> tuple[Metadata, dict[str, Any], Path | None
         row_axis=_text(axes, "rows", src, "axes."),
         column_axis=_text(axes, "columns", src, "axes."),
         values=values,
-        categories=_strings(raw, "categories", src),
+        # Cells are read with their ends stripped, so level names are too, or "High " never matches.
+        categories=tuple(c.strip() for c in _strings(raw, "categories", src)),
         context=_text(raw, "context", src),
         tokens=_strings(raw, "tokens", src),
         overrides=overrides,

@@ -30,6 +30,7 @@ _LEADING = set("-+./")
 # character in SVG text is not even well-formed XML (vl-convert aborts the process).
 _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0e-\x1b\x7f-\x9f\ud800-\udfff]")
 # pymdownx.magiclink links bare ``www.host`` and ``ftp.host``; the dot after them is replaced.
+_ORDERED = re.compile(r"\s*\d{1,9}()[.)](?:\s|$)")
 _MAGIC = re.compile(r"(?i)(?<![a-z0-9])(www|ftp)\.")
 
 
@@ -42,10 +43,12 @@ def md(value: Any) -> Markup:
     text = _MAGIC.sub(lambda m: m.group(1) + "\0", text)
     out = []
     lead = len(text) - len(text.lstrip())
+    ordered = _ORDERED.match(text)  # "1. x" starts an ordered list: its dot or parenthesis is replaced
+    marker = ordered.end(1) if ordered else -1
     for i, ch in enumerate(text):
         if ch == "\0":
             out.append("&#46;")
-        elif ch in _ALWAYS or (i == lead and ch in _LEADING):
+        elif ch in _ALWAYS or (i == lead and ch in _LEADING) or i == marker:
             out.append(f"&#{ord(ch)};")
         else:
             out.append(ch)
