@@ -15,7 +15,7 @@ import click
 
 from . import __version__
 from .errors import InputError
-from .output import OutputError, write_output
+from .output import OutputError, recover, write_output
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 70
@@ -43,6 +43,7 @@ def build(data: tuple[Path, ...], out_dir: Path, templates_dir: Path | None, ass
     from .pipeline import build_bundles, find_datasets
     from .settings import deep_merge, parse_assignment
 
+    recover(out_dir)  # a build killed earlier may have left the old output under its backup name
     overrides: dict = {}
     for text in assignments:
         overrides = deep_merge(overrides, parse_assignment(text))

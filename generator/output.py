@@ -85,8 +85,17 @@ def _swap(staging: Path, out_dir: Path) -> None:
     os.chmod(out_dir, 0o755)
 
 
+def recover(out_dir: Path) -> None:
+    """Undo what a killed run left: restore a lone backup, drop stale staging folders.
+
+    The CLI calls this before it reads any input, so even a build that then fails
+    on bad input puts the previous output back where it belongs.
+    """
+    _recover(Path(os.path.abspath(out_dir)))
+
+
 def _recover(out_dir: Path) -> None:
-    """Undo what a killed run left: restore a lone backup, drop stale staging folders."""
+    """See :func:`recover`."""
     backup = out_dir.with_name(f".{out_dir.name}.old")
     if backup.is_dir() and not out_dir.exists():
         os.rename(backup, out_dir)
