@@ -15,7 +15,7 @@ passed as ``templates_dir``; the built-in one stays reachable as
 from __future__ import annotations
 
 from contextlib import contextmanager
-from functools import partial
+from functools import lru_cache, partial
 from importlib import resources
 from pathlib import Path
 
@@ -59,6 +59,23 @@ def _filters(label_limit: int) -> dict:
 
 
 def text_environment(templates_dir: Path | None = None, *, label_limit: int = 80) -> jinja2.Environment:
+    """The text environment, one per folder and limit: compiled templates are kept across datasets
+    (compiling them again for each dataset was most of a many-dataset build); Jinja still
+    reloads a template whose file changed."""
+    return _text_environment(_key(templates_dir), label_limit)
+
+
+def page_environment(templates_dir: Path | None = None, *, label_limit: int = 80) -> jinja2.Environment:
+    """The page environment, cached like :func:`text_environment`."""
+    return _page_environment(_key(templates_dir), label_limit)
+
+
+def _key(templates_dir: Path | None) -> Path | None:
+    return None if templates_dir is None else Path(templates_dir).resolve()
+
+
+@lru_cache(maxsize=32)
+def _text_environment(templates_dir: Path | None, label_limit: int) -> jinja2.Environment:
     env = jinja2.Environment(loader=_loader(templates_dir), autoescape=False, undefined=jinja2.StrictUndefined,
                              extensions=["jinja2.ext.do"], trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=False)
@@ -66,7 +83,8 @@ def text_environment(templates_dir: Path | None = None, *, label_limit: int = 80
     return env
 
 
-def page_environment(templates_dir: Path | None = None, *, label_limit: int = 80) -> jinja2.Environment:
+@lru_cache(maxsize=32)
+def _page_environment(templates_dir: Path | None, label_limit: int) -> jinja2.Environment:
     """Autoescape is on so that macro output, ``super()`` and ``{% set %}`` blocks count as
     markup already made; ``finalize`` then escapes every other value for Markdown and HTML."""
     env = jinja2.Environment(loader=_loader(templates_dir), autoescape=True, undefined=jinja2.StrictUndefined,
