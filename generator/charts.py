@@ -114,8 +114,8 @@ def heatmap(grid: LevelGrid, view: ChartView, settings: ChartSettings, *, title:
         .mark_rect(stroke="#e2e8f0", strokeWidth=0.5 if view.cells <= settings.canvas_above_cells else 0,
                    invalid="show")
         .encode(
-            x=alt.X("c:O", sort=_sort(column_labels), title=visible(column_title), axis=_axis(len(view.columns))),
-            y=alt.Y("r:N", sort=_sort(rows), title=visible(row_title), axis=_axis(len(view.rows))),
+            x=alt.X("c:O", sort=_sort(column_labels), title=_title(column_title), axis=_axis(len(view.columns))),
+            y=alt.Y("r:N", sort=_sort(rows), title=_title(row_title), axis=_axis(len(view.rows))),
             color=color,
             tooltip=tooltip,
         )
@@ -133,6 +133,13 @@ def static_image(spec: dict, *, png: bool) -> bytes:
     if png:
         return vlc.vegalite_to_png(spec, allowed_base_urls=[], scale=1)
     return vlc.vegalite_to_svg(spec, allowed_base_urls=[]).encode("utf-8")
+
+
+def _title(text: str, limit: int = 120) -> str:
+    """An axis title as drawn: visible control characters, and cut, so a 3,000-character
+    title from a sidecar cannot stretch the chart to thousands of pixels."""
+    text = visible(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _sort(labels: list) -> list | None:
