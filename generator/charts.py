@@ -10,6 +10,7 @@ averages, and the page says so.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -132,7 +133,31 @@ def static_image(spec: dict, *, png: bool) -> bytes:
 
     if png:
         return vlc.vegalite_to_png(spec, allowed_base_urls=[], scale=1)
-    return vlc.vegalite_to_svg(spec, allowed_base_urls=[]).encode("utf-8")
+    return stable_ids(vlc.vegalite_to_svg(spec, allowed_base_urls=[])).encode("utf-8")
+
+
+_SVG_ID = re.compile(r'\bid="([A-Za-z][A-Za-z-]*_)(\d+)"')
+
+
+def stable_ids(svg: str) -> str:
+    """Number the SVG's generated ids from 0 in each image.
+
+    vl-convert counts gradient (and clip) ids across a whole process, so the same
+    chart drawn second came out as ``gradient_1``: the bytes of an image depended on
+    what was drawn before it (a long ``mkdocs serve``, a notebook, a multi-dataset
+    build). Ids are renumbered in order of appearance, references with them.
+    """
+    mapping: dict[str, str] = {}
+    counts: Counter = Counter()
+    for prefix, number in _SVG_ID.findall(svg):
+        old = f"{prefix}{number}"
+        if old not in mapping:
+            mapping[old] = f"{prefix}{counts[prefix]}"
+            counts[prefix] += 1
+    if not mapping or all(k == v for k, v in mapping.items()):
+        return svg
+    pattern = re.compile(r'(?<=id=")(%s)(?=")|(?<=#)(%s)(?=[)"])' % (("|".join(map(re.escape, mapping)),) * 2))
+    return pattern.sub(lambda m: mapping[m.group(0)], svg)
 
 
 def _title(text: str, limit: int = 120) -> str:

@@ -221,3 +221,18 @@ def test_nothing_in_the_generator_reads_the_clock():
             if needle in source:
                 offenders.append(f"{path.name}: {needle}")
     assert offenders == []
+
+
+def test_an_image_does_not_depend_on_what_the_process_drew_before(tmp_path):
+    """vl-convert numbers SVG gradient ids per process; the generator renumbers them per image."""
+    from generator.charts import stable_ids
+    from generator.pipeline import build_bundles
+
+    path = _write(tmp_path, "m.csv", "q,1,2,3\na,0.1,0.5,0.9\nb,0.3,0.2,0.7\n")
+    first = build_bundles([path])[0].files["m.svg"]
+    for _ in range(3):
+        build_bundles([path])
+    assert build_bundles([path])[0].files["m.svg"] == first
+    assert b'id="gradient_0"' in first and b"url(#gradient_0)" in first
+    svg = '<g id="clip_7"><path clip-path="url(#clip_7)"/><b id="gradient_9" href="#gradient_9"/></g>'
+    assert stable_ids(svg) == '<g id="clip_0"><path clip-path="url(#clip_0)"/><b id="gradient_0" href="#gradient_0"/></g>'
