@@ -109,6 +109,30 @@ def benchmark_report(data: Path, repeat: int, no_browser: bool) -> None:
     click.echo(json.dumps(bench_report(data, repeat=repeat, browser=not no_browser), indent=2))
 
 
+@benchmark.command("large")
+@click.option("--n", "size", default=2000, show_default=True, help="Rows and columns of the matrix.")
+def benchmark_large(size: int) -> None:
+    """One n × n numeric matrix through the whole build: time, peak memory, bytes written."""
+    import json
+
+    from .benchmark import bench_large, within_budget
+
+    result = bench_large(size)
+    click.echo(json.dumps({**result, "over_budget": within_budget(result)}, indent=2))
+
+
+@benchmark.command("many")
+@click.option("--count", default=500, show_default=True, help="How many small (12 × 24) datasets.")
+def benchmark_many(count: int) -> None:
+    """Many small datasets in one build: time, peak memory, bytes written."""
+    import json
+
+    from .benchmark import bench_many, within_budget
+
+    result = bench_many(count)
+    click.echo(json.dumps({**result, "over_budget": within_budget(result)}, indent=2))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and turn every expected failure into one-line errors."""
     try:
