@@ -35,6 +35,17 @@ class InputError(Exception):
         return cls(Problem(str(file), place, message))
 
 
+def characters_only(text: str, file: str, place: str) -> str:
+    """Refuse lone surrogates: JSON (``"\\ud800"``) and YAML escapes can make strings that
+    no page, JSON file or UTF-8 output can hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError.at(file, place, f"holds a lone surrogate U+{ord(text[exc.start]):04X}, "
+                            "which is not a character") from None
+    return text
+
+
 def _one_line(text: str, limit: int = 400) -> str:
     """Collapse newlines and cut very long values so an error stays one readable line."""
     flat = " ".join(text.split())

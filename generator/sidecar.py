@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from .dataset import Metadata
-from .errors import InputError
+from .errors import InputError, characters_only
 
 KNOWN_KEYS = {
     "title": "str",
@@ -141,17 +141,7 @@ def _text(raw: dict, key: str, src: str, prefix: str = "") -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise InputError.at(src, f"key '{prefix}{key}'", "expected text")
-    return _character_text(str(value), src, f"key '{prefix}{key}'")
-
-
-def _character_text(value: str, src: str, place: str) -> str:
-    """YAML escapes (``"\\ud800"``) can make a lone surrogate, which no page or JSON file can hold."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise InputError.at(src, place, f"holds a lone surrogate U+{ord(value[exc.start]):04X}, "
-                            "which is not a character") from None
-    return value
+    return characters_only(str(value), src, f"key '{prefix}{key}'")
 
 
 def _strings(raw: dict, key: str, src: str) -> tuple[str, ...]:
@@ -160,7 +150,7 @@ def _strings(raw: dict, key: str, src: str) -> tuple[str, ...]:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
         raise InputError.at(src, f"key '{key}'", "expected a list of text values")
-    return tuple(_character_text(str(v), src, f"key '{key}'") for v in value)
+    return tuple(characters_only(str(v), src, f"key '{key}'") for v in value)
 
 
 def _mapping(raw: dict, key: str, src: str, allowed: set[str] | None) -> dict:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .dataset import Label, Matrix
-from .errors import InputError
+from .errors import InputError, characters_only
 from .settings import InputSettings
 
 TABLE_SUFFIXES = {".csv", ".tsv", ".parquet", ".json", ".jsonl", ".ndjson"}
@@ -195,20 +195,10 @@ def _records_table(records: list[Any], places: list[str], src: str) -> _Table:
 
 def _json_cell(value: Any, src: str, place: str, key: str) -> Any:
     if isinstance(value, str):
-        return _no_surrogates(value, src, f"{place}, key '{key}'")
+        return characters_only(value, src, f"{place}, key '{key}'")
     if value is None or isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     raise InputError.at(src, f"{place}, key '{key}'", f"expected a number, text or null, got {type(value).__name__}")
-
-
-def _no_surrogates(text: str, src: str, place: str) -> str:
-    """JSON's ``\\ud800`` escapes can make strings no UTF-8 file can hold; refuse them here."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise InputError.at(src, place, f"text holds a lone surrogate U+{ord(text[exc.start]):04X}, "
-                            "which is not a character") from None
-    return text
 
 
 def _read_parquet(raw: bytes, src: str) -> _Table:
