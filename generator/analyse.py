@@ -14,8 +14,17 @@ from fractions import Fraction
 import numpy as np
 
 from .levels import LevelGrid
-from .observations import (AxisGaps, Extremes, IdenticalRows, LevelRuns, MissingCells, Observation, Periodic,
-                           SimilarRows, period_keys)
+from .observations import (
+    AxisGaps,
+    Extremes,
+    IdenticalRows,
+    LevelRuns,
+    MissingCells,
+    Observation,
+    Periodic,
+    SimilarRows,
+    period_keys,
+)
 from .ranges import compress
 from .settings import AnalysisSettings
 

@@ -20,10 +20,10 @@ import pandas as pd
 
 from .analyse import analyse
 from .dataset import Dataset, Metadata
+from .errors import InputError, Problem
 from .levels import level_grid
 from .pipeline import LoadedTensor, bundle_for, load
 from .render import render_dataset
-from .errors import InputError, Problem
 from .settings import Settings, deep_merge
 from .tabular import read_matrix
 from .text import slugify

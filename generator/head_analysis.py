@@ -14,11 +14,19 @@ from typing import ClassVar
 
 import numpy as np
 
-from .heads import (HeadPattern, HeadThresholds, LayerFact, SimilarPair, classify_heads, layer_facts, similar_heads,
-                    verify_head_pattern, verify_similar_pair)
+from .heads import (
+    HeadPattern,
+    HeadThresholds,
+    LayerFact,
+    SimilarPair,
+    classify_heads,
+    layer_facts,
+    similar_heads,
+    verify_head_pattern,
+    verify_similar_pair,
+)
 from .observations import Observation
 from .tensor import TensorData
-
 
 #: Patterns that say what a head attends to; broad and heterogeneous heads say it does not focus.
 FOCUSED = frozenset({"previous_token", "next_token", "self", "sink", "block", "duplicate_token", "induction"})

@@ -134,9 +134,3 @@ def macros(env: jinja2.Environment, template: str, names: tuple[str, ...]):
                                 f"defines no macro '{name}' (an override of {template} must define "
                                 f"{', '.join(names)}; import the rest from 'default:{template}')")
     return module
-
-
-def render_macro(env: jinja2.Environment, template: str, macro: str, *args, **kwargs) -> str:
-    """Call one macro of a template; used for per-observation sentences and hypotheses."""
-    module = env.get_template(template).make_module()
-    return " ".join(str(getattr(module, macro)(*args, **kwargs)).split())

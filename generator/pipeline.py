@@ -13,20 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .analyse import Analysis, analyse
+from .analyse import analyse
 from .bundle import ReportBundle
 from .dataset import Dataset, Metadata
 from .errors import InputError, Problem
+from .head_analysis import analyse_tensor
 from .levels import LevelGrid, level_grid
-from .render import Rendered, render_dataset, to_bundle
+from .render import render_dataset, to_bundle
 from .settings import Settings
 from .sidecar import read_sidecar
-from .head_analysis import analyse_tensor
 from .tabular import TABLE_SUFFIXES, byte_limit, read_input, read_matrix
 from .tensor import TensorData, load_tensor
 from .tensor_render import render_tensor
 from .text import slugify
-
 
 TENSOR_SUFFIXES = {".npz", ".npy", ".safetensors"}
 
@@ -141,11 +140,7 @@ def unique_slug(name: str, used: set[str]) -> str:
     return slug
 
 
-def analyse_loaded(item: Loaded) -> Analysis:
-    return analyse(item.grid, item.settings.analysis)
-
-
-__all__ = ["Loaded", "load", "build_bundles", "bundle_for", "unique_slug", "Problem", "Metadata", "Rendered"]
+__all__ = ["Loaded", "LoadedTensor", "load", "build_bundles", "bundle_for", "find_datasets", "unique_slug"]
 
 
 OUTPUT_SUFFIXES = (".findings.json", ".vl.json")

@@ -21,7 +21,6 @@ from .tensor import TensorData
 from .tensor_charts import layer_chart, layer_png, overview_chart
 
 
-
 def render_tensor(*, name: str, source: str, sha256: str, raw: bytes, data: TensorData, meta: Metadata,
                   analysis: TensorAnalysis, settings: Settings, slug: str,
                   templates_dir: Path | None = None) -> ReportBundle:

@@ -23,7 +23,8 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from generator.bundle import ReportBundle
 from generator.errors import InputError
-from generator.site import index_page, nav as site_nav
+from generator.site import index_page
+from generator.site import nav as site_nav
 from generator.site.assets import ASSET_URI, CHARTS_CSS, CSS_URI, charts_js
 from generator.site.datasets import Dataset, Discovery, discover
 
