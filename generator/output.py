@@ -10,6 +10,8 @@ manifest), so a mistyped ``--out`` cannot wipe someone's documents.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -27,7 +29,29 @@ class OutputError(Exception):
 
 
 def write_output(out_dir: Path, bundles: list[ReportBundle]) -> None:
+    """Swap the run's files in as the new ``out_dir``; two builds into one folder take turns."""
     out_dir = Path(os.path.abspath(out_dir))
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out_dir.parent}: cannot create the output folder: {exc.strerror or exc}") from None
+    with _exclusive(out_dir):
+        _write_locked(out_dir, bundles)
+
+
+@contextlib.contextmanager
+def _exclusive(out_dir: Path):
+    """An advisory lock on the parent folder itself, so concurrent builds into it cannot
+    interleave their swaps; locking the folder's own descriptor writes no lock file."""
+    handle = os.open(out_dir.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
+
+
+def _write_locked(out_dir: Path, bundles: list[ReportBundle]) -> None:
     parent = out_dir.parent
     _recover(out_dir)
     if out_dir.exists():

@@ -236,3 +236,22 @@ def test_an_image_does_not_depend_on_what_the_process_drew_before(tmp_path):
     assert b'id="gradient_0"' in first and b"url(#gradient_0)" in first
     svg = '<g id="clip_7"><path clip-path="url(#clip_7)"/><b id="gradient_9" href="#gradient_9"/></g>'
     assert stable_ids(svg) == '<g id="clip_0"><path clip-path="url(#clip_0)"/><b id="gradient_0" href="#gradient_0"/></g>'
+
+
+def test_two_builds_into_one_folder_take_turns(tmp_path):
+    """Concurrent builds into the same --out both finish, and the folder holds one whole output."""
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(30):
+        (data / f"d{i}.csv").write_text("r,1,2,3\na,0.1,0.5,0.9\nb,0.3,0.2,0.1\n")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "generator.cli", "build", str(data), "--out", str(out)]
+    procs = [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    for proc in procs:
+        assert proc.wait(timeout=300) == 0, proc.stderr.read()
+    assert len(list(out.glob("*.md"))) == 30
+    assert not list(tmp_path.glob(".out.tmp-*")) and not (tmp_path / ".out.old").exists()
