@@ -112,6 +112,7 @@ def _import_models():
         raise MissingExtra.at(
             "extract", "", f"needs the optional model packages ({exc.name} is missing): {INSTALL_HINT}"
         ) from None
+    transformers.utils.logging.disable_progress_bar()  # the CLI prints one line of its own, not a bar
     return torch, transformers
 
 
