@@ -67,12 +67,11 @@ def load(path: Path, overrides: dict[str, Any] | None = None, *,
         base = base.with_overrides(defaults[0], source=defaults[1])
     settings = base.with_overrides(sidecar_overrides, source=str(sidecar) if sidecar else "settings")
     settings = settings.with_overrides(overrides or {}, source=overrides_source)
+    # Each file is read once, so the recorded hash is of exactly the bytes parsed.
     if path.suffix.lower() in TENSOR_SUFFIXES:  # float64 at most 8 bytes an element, plus tokens and headers
         raw = read_input(path, 8 * settings.tensor.max_elements + 2**24, "tensor.max_elements", "a tensor")
-    else:
-        raw = read_input(path, byte_limit(settings.input))  # read once: the hash is of the bytes parsed
-    if path.suffix.lower() in TENSOR_SUFFIXES:
         return _load_tensor(path, meta, settings, raw)
+    raw = read_input(path, byte_limit(settings.input))
     categorical = True if meta.values == "categories" else False if meta.values in ("attention", "effect") else None
     matrix = read_matrix(path, settings.input, categorical=categorical, categories=meta.categories, raw=raw)
     dataset = Dataset(name=path.stem, source=str(path), sha256=hashlib.sha256(raw).hexdigest(), matrix=matrix,
@@ -113,7 +112,7 @@ def _load_tensor(path: Path, meta: Metadata, settings: Settings, raw: bytes) -> 
     probabilities = True
     data = load_tensor(path, tokens=meta.tokens or None, probabilities=probabilities,
                        tolerance=settings.tensor.row_sum_tolerance, max_elements=settings.tensor.max_elements,
-                       square=True)
+                       square=True, raw=raw)
     return LoadedTensor(name=path.stem, source=str(path), sha256=hashlib.sha256(raw).hexdigest(), raw=raw,
                         data=data, meta=meta, settings=settings)
 

@@ -18,6 +18,7 @@ array plus optional token labels, which is what :mod:`generator.heads` analyses.
 
 from __future__ import annotations
 
+import io
 import json
 import struct
 import zipfile
@@ -93,8 +94,10 @@ def load_tensor(
     max_elements: int = DEFAULT_MAX_ELEMENTS,
     square: bool = False,
     name: str = ATTENTION,
+    raw: bytes | None = None,
 ) -> TensorData:
-    """Load and validate one tensor file.
+    """Load and validate one tensor file (from ``raw`` when the caller already read its bytes,
+    so the hash it records is of exactly the bytes parsed).
 
     Args:
         path: a ``.npz``, ``.npy`` or ``.safetensors`` file.
@@ -119,11 +122,13 @@ def load_tensor(
         raise InputError.at(
             file, "", f"unsupported file type {suffix or '(none)'!r}; expected one of {', '.join(SUFFIXES)}"
         )
-    if not path.is_file():
-        raise InputError.at(file, "", "file not found")
+    if raw is None:
+        if not path.is_file():
+            raise InputError.at(file, "", "file not found")
+        raw = path.read_bytes()
     readers = {".npz": _read_npz, ".npy": _read_npy, ".safetensors": _read_safetensors}
     try:
-        array, stored_tokens = readers[suffix](path, name, max_elements)
+        array, stored_tokens = readers[suffix](file, raw, name, max_elements)
     except InputError:
         raise
     except _DAMAGED_FILE_ERRORS as exc:
@@ -171,16 +176,14 @@ def tensor_from_array(
 # --- readers: each returns (array, tokens or None) after checking headers ---
 
 
-def _read_npy(path: Path, name: str, max_elements: int) -> tuple[np.ndarray, None]:
-    with path.open("rb") as fp:
-        shape, dtype = _npy_header(fp)
-    _check_header(str(path), f"array {name!r}", shape, dtype, max_elements)
-    return np.load(path, allow_pickle=False), None
+def _read_npy(file: str, raw: bytes, name: str, max_elements: int) -> tuple[np.ndarray, None]:
+    shape, dtype = _npy_header(io.BytesIO(raw))
+    _check_header(file, f"array {name!r}", shape, dtype, max_elements)
+    return np.load(io.BytesIO(raw), allow_pickle=False), None
 
 
-def _read_npz(path: Path, name: str, max_elements: int) -> tuple[np.ndarray, tuple[str, ...] | None]:
-    file = str(path)
-    with zipfile.ZipFile(path) as archive:
+def _read_npz(file: str, raw: bytes, name: str, max_elements: int) -> tuple[np.ndarray, tuple[str, ...] | None]:
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
         members = {m[:-4]: m for m in archive.namelist() if m.endswith(".npy")}
         if name not in members:
             found = ", ".join(sorted(members)) or "nothing"
@@ -193,21 +196,20 @@ def _read_npz(path: Path, name: str, max_elements: int) -> tuple[np.ndarray, tup
             with archive.open(members[TOKENS]) as fp:
                 tokens_header = _npy_header(fp)
             _check_token_header(file, *tokens_header, max_elements)
-    with np.load(path, allow_pickle=False) as npz:
+    with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
         array = npz[name]
         tokens = tuple(str(t) for t in npz[TOKENS].tolist()) if tokens_header else None
     return array, tokens
 
 
-def _read_safetensors(path: Path, name: str, max_elements: int) -> tuple[np.ndarray, tuple[str, ...] | None]:
+def _read_safetensors(file: str, raw: bytes, name: str,
+                      max_elements: int) -> tuple[np.ndarray, tuple[str, ...] | None]:
     """Parse the JSON header ourselves first: it is the only way to see shape and dtype unloaded."""
-    file = str(path)
-    size = path.stat().st_size
-    with path.open("rb") as fp:
-        (header_len,) = struct.unpack("<Q", fp.read(8))
-        if header_len > size - 8:
-            raise ValueError(f"header length {header_len} exceeds the file size {size}")
-        header = json.loads(fp.read(header_len))
+    size = len(raw)
+    (header_len,) = struct.unpack("<Q", raw[:8])
+    if header_len > size - 8:
+        raise ValueError(f"header length {header_len} exceeds the file size {size}")
+    header = json.loads(raw[8:8 + header_len])
     if not isinstance(header, dict):
         raise ValueError("header is not a JSON object")
     metadata = header.pop("__metadata__", None) or {}
@@ -223,11 +225,9 @@ def _read_safetensors(path: Path, name: str, max_elements: int) -> tuple[np.ndar
     shape = tuple(int(n) for n in entry.get("shape", ()))
     _check_header(file, f"tensor {name!r}", shape, np.dtype("float32"), max_elements)
     tokens = _metadata_tokens(file, metadata)
-    from safetensors import safe_open
+    from safetensors.numpy import load as load_safetensors
 
-    with safe_open(str(path), framework="numpy") as handle:
-        array = handle.get_tensor(name)
-    return array, tokens
+    return load_safetensors(raw)[name], tokens
 
 
 def _npy_header(fp: IO[bytes]) -> tuple[tuple[int, ...], np.dtype]:
