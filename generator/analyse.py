@@ -194,23 +194,27 @@ def find_similar(grid: LevelGrid, groups: list[list[int]], settings: AnalysisSet
     reps = [g[0] for g in groups]
     if len(reps) < 2:
         return []
-    pairs = []
-    for a, b in _similar_candidates(grid, reps, settings.similar_min):
-        shared = (grid.levels[a] != None) & (grid.levels[b] != None)  # noqa: E711
-        if shared.sum() < 3:
-            continue
-        if grid.values is not None:
-            x, y = grid.values[a, shared], grid.values[b, shared]
-            if x.std() == 0 or y.std() == 0:
-                continue
-            metric, value = "pearson", float(np.corrcoef(x, y)[0, 1])
-        else:
-            metric, value = "agreement", float(np.mean(grid.levels[a, shared] == grid.levels[b, shared]))
-        if value >= settings.similar_min:
-            pairs.append(SimilarRows(rows=[grid.rows[a], grid.rows[b]], metric=metric, value=value,
-                                     threshold=settings.similar_min))
+    pairs = [pair for a, b in _similar_candidates(grid, reps, settings.similar_min)
+             if (pair := similar_pair(grid, a, b, settings.similar_min)) is not None]
     pairs.sort(key=lambda p: -p.value)
     return pairs[: settings.similar_max_pairs]
+
+
+def similar_pair(grid: LevelGrid, a: int, b: int, threshold: float) -> SimilarRows | None:
+    """Rows ``a`` and ``b`` as a similar pair, exactly, or None (fewer than 3 shared cells, constant, or apart)."""
+    shared = (grid.levels[a] != None) & (grid.levels[b] != None)  # noqa: E711
+    if shared.sum() < 3:
+        return None
+    if grid.values is not None:
+        x, y = grid.values[a, shared], grid.values[b, shared]
+        if x.std() == 0 or y.std() == 0:
+            return None
+        metric, value = "pearson", float(np.corrcoef(x, y)[0, 1])
+    else:
+        metric, value = "agreement", float(np.mean(grid.levels[a, shared] == grid.levels[b, shared]))
+    if value < threshold:
+        return None
+    return SimilarRows(rows=[grid.rows[a], grid.rows[b]], metric=metric, value=value, threshold=threshold)
 
 
 _CHUNK = 256

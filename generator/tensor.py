@@ -305,15 +305,11 @@ def _check_tokens(file: str, tokens: Sequence[str], keys: int) -> tuple[str, ...
 
 def _check_values(file: str, attention: np.ndarray, ndim: int, probabilities: bool, tolerance: float) -> None:
     """Refuse numbers a report would silently misdraw, pointing at the first bad one."""
-    bad = ~np.isfinite(attention)
-    if bad.any():
-        index = tuple(int(i) for i in np.argwhere(bad)[0])
+    if (index := _first(~np.isfinite(attention))) is not None:
         raise InputError.at(file, _place(index, ndim), f"value is {attention[index]}; attention must be finite")
     if not probabilities:
         return
-    negative = attention < 0
-    if negative.any():
-        index = tuple(int(i) for i in np.argwhere(negative)[0])
+    if (index := _first(attention < 0)) is not None:
         raise InputError.at(
             file,
             _place(index, ndim),
@@ -321,15 +317,18 @@ def _check_values(file: str, attention: np.ndarray, ndim: int, probabilities: bo
             "(signed effects belong in a table of rows × columns)",
         )
     sums = attention.sum(axis=-1, dtype=np.float64)
-    off = np.abs(sums - 1.0) > tolerance
-    if off.any():
-        index = tuple(int(i) for i in np.argwhere(off)[0])
+    if (index := _first(np.abs(sums - 1.0) > tolerance)) is not None:
         raise InputError.at(
             file,
             _place(index, ndim),
             f"row sums to {sums[index]:.6g}, not 1 (tolerance {tolerance:g}); "
             "attention rows must sum to 1 (the setting tensor.row_sum_tolerance sets how closely)",
         )
+
+
+def _first(mask: np.ndarray) -> tuple[int, ...] | None:
+    """The index of the first True cell of ``mask``, or None."""
+    return tuple(int(i) for i in np.argwhere(mask)[0]) if mask.any() else None
 
 
 def _place(index: tuple[int, ...], ndim: int) -> str:

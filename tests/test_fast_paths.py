@@ -13,9 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator import tabular
-from generator.analyse import find_similar, identical_groups
+from generator.analyse import find_similar, identical_groups, similar_pair
 from generator.levels import level_grid
-from generator.observations import SimilarRows
 from generator.settings import AnalysisSettings, LevelRule
 
 cell = st.one_of(st.just(""), st.sampled_from(["0.5", "1", "-2.25", " 3 ", "1e-3"]),
@@ -42,23 +41,10 @@ def test_the_wide_fast_path_builds_what_the_cell_path_builds(data):
 
 
 def _plain_similar(grid, groups, s: AnalysisSettings):
+    """Every pair, no prefilter: what find_similar must return if its prefilter drops nothing."""
     reps = [g[0] for g in groups]
-    pairs = []
-    for i, a in enumerate(reps):
-        for b in reps[i + 1:]:
-            shared = (grid.levels[a] != None) & (grid.levels[b] != None)  # noqa: E711
-            if shared.sum() < 3:
-                continue
-            if grid.values is not None:
-                x, y = grid.values[a, shared], grid.values[b, shared]
-                if x.std() == 0 or y.std() == 0:
-                    continue
-                metric, value = "pearson", float(np.corrcoef(x, y)[0, 1])
-            else:
-                metric, value = "agreement", float(np.mean(grid.levels[a, shared] == grid.levels[b, shared]))
-            if value >= s.similar_min:
-                pairs.append(SimilarRows(rows=[grid.rows[a], grid.rows[b]], metric=metric, value=value,
-                                         threshold=s.similar_min))
+    pairs = [pair for i, a in enumerate(reps) for b in reps[i + 1:]
+             if (pair := similar_pair(grid, a, b, s.similar_min)) is not None]
     pairs.sort(key=lambda p: -p.value)
     return pairs[: s.similar_max_pairs]
 
