@@ -5,12 +5,12 @@ out); the command line is ``attention-report``; the MkDocs plugin is
 ``attention-report``. Importing this package does no work beyond defining them.
 """
 
-__version__ = "0.1.0"
+from generator.version import __version__
 
 
 def report(*args, **kwargs):
     """See :func:`generator.api.report` (imported lazily: altair and pandas load on first use)."""
-    from .api import report as _report
+    from generator.api import report as _report
 
     return _report(*args, **kwargs)
 

@@ -18,15 +18,17 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from .analyse import analyse
-from .dataset import Dataset, Metadata
-from .errors import InputError, Problem
-from .levels import level_grid
-from .pipeline import LoadedTensor, bundle_for, load
-from .render import render_dataset
-from .settings import Settings, deep_merge
-from .tabular import read_matrix
-from .text import slugify
+from generator.analyse.levels import level_grid
+from generator.analyse.table import analyse
+from generator.errors import InputError, Problem
+from generator.load.dataset import Dataset, Metadata
+from generator.load.table import read_matrix
+from generator.kinds import kind_for
+from generator.kinds.table import LoadedTable
+from generator.pipeline import bundle_for, load
+from generator.render.table import render_dataset
+from generator.render.text import slugify
+from generator.settings import Settings, deep_merge
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,8 @@ def report(data: str | Path | pd.DataFrame, *, name: str | None = None, meta: Me
         dataset, run_settings, grid = _from_frame(data, name or "dataframe", meta or Metadata(), settings or {})
     else:
         loaded = load(Path(data), settings, overrides_source="settings=")
-        if isinstance(loaded, LoadedTensor):
-            return _tensor_report(loaded, templates_dir)
+        if not isinstance(loaded, LoadedTable):  # tensors (any kind but tables): from its bundle
+            return _bundle_report(loaded, templates_dir)
         dataset, run_settings, grid = loaded.dataset, loaded.settings, loaded.grid
     analysis = analyse(grid, run_settings.analysis)
     slug = slugify(dataset.name)
@@ -66,12 +68,12 @@ def report(data: str | Path | pd.DataFrame, *, name: str | None = None, meta: Me
     return Report(findings=rendered.findings, chart=rendered.chart, markdown=rendered.markdown)
 
 
-def _tensor_report(loaded: LoadedTensor, templates_dir: Path | None) -> Report:
-    """A tensor's overview: its findings, the layers × heads chart and the overview page."""
+def _bundle_report(loaded, templates_dir: Path | None) -> Report:
+    """A tensor's overview (or any kind's main page): its findings, main chart and every page."""
     import json
 
     slug = slugify(loaded.name)
-    bundle = bundle_for(loaded, slug, templates_dir)
+    bundle = bundle_for(kind_for(Path(loaded.source)), loaded, slug, templates_dir)
     spec = json.loads(bundle.files[f"{slug}.vl.json"])
     return Report(findings=json.loads(bundle.files[f"{slug}.findings.json"]), chart=alt.Chart.from_dict(spec),
                   markdown=bundle.files[f"{slug}.md"].decode("utf-8"),

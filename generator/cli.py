@@ -13,9 +13,9 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import InputError
-from .output import OutputError, recover, write_output
+from generator.version import __version__
+from generator.errors import InputError
+from generator.output.writer import OutputError, recover, write_output
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 70
@@ -40,8 +40,8 @@ def build(data: tuple[Path, ...], out_dir: Path, templates_dir: Path | None, ass
 
     DATA may name files or folders; a folder contributes every dataset file in it.
     """
-    from .pipeline import build_bundles, find_datasets
-    from .settings import deep_merge, parse_assignment
+    from generator.pipeline import build_bundles, find_datasets
+    from generator.settings import deep_merge, parse_assignment
 
     recover(out_dir)  # a build killed earlier may have left the old output under its backup name
     overrides: dict = {}
@@ -60,7 +60,7 @@ def build(data: tuple[Path, ...], out_dir: Path, templates_dir: Path | None, ass
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
 def new(directory: Path) -> None:
     """Create a site in DIRECTORY that builds as it is: mkdocs.yml, docs/index.md, an example dataset."""
-    from .scaffold import create_site
+    from generator.scaffold import create_site
 
     for path in create_site(directory):
         click.echo(f"created {path}")
@@ -79,7 +79,7 @@ def new(directory: Path) -> None:
 def extract(texts: tuple[str, ...], text_file: Path | None, model_dir: Path | None, out_file: Path,
             float16: bool) -> None:
     """Run a local model with eager attention and write its attention as a tensor dataset (needs [models])."""
-    from .extract import extract as run_extract
+    from generator.extract import extract as run_extract
 
     if text_file is not None:
         texts = texts + (text_file.read_text(encoding="utf-8").strip(),)
@@ -104,7 +104,7 @@ def benchmark_report(data: Path, repeat: int, no_browser: bool) -> None:
     """One dataset's report: build time, bytes a browser downloads for its pages, time to draw."""
     import json
 
-    from .bench_report import bench_report
+    from generator.bench.report import bench_report
 
     click.echo(json.dumps(bench_report(data, repeat=repeat, browser=not no_browser), indent=2))
 
@@ -115,7 +115,7 @@ def benchmark_large(size: int) -> None:
     """One n × n numeric matrix through the whole build: time, peak memory, bytes written."""
     import json
 
-    from .benchmark import bench_large, within_budget
+    from generator.bench.size import bench_large, within_budget
 
     result = bench_large(size)
     click.echo(json.dumps({**result, "over_budget": within_budget(result)}, indent=2))
@@ -127,7 +127,7 @@ def benchmark_many(count: int) -> None:
     """Many small datasets in one build: time, peak memory, bytes written."""
     import json
 
-    from .benchmark import bench_many, within_budget
+    from generator.bench.size import bench_many, within_budget
 
     result = bench_many(count)
     click.echo(json.dumps({**result, "over_budget": within_budget(result)}, indent=2))

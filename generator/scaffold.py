@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import InputError
-from .pages import builtin_templates
+from generator.errors import InputError
+from generator.render.environment import builtin_templates
 
 
 def create_site(directory: Path) -> list[Path]:

@@ -7,10 +7,18 @@ import dataclasses
 import numpy as np
 import pytest
 
-from generator.analyse import analyse
-from generator.dataset import Matrix
-from generator.levels import level_grid
-from generator.observations import AxisGaps, Extremes, IdenticalRows, LevelRuns, MissingCells, Periodic, SimilarRows
+from generator.analyse.levels import level_grid
+from generator.analyse.observations import (
+    AxisGaps,
+    Extremes,
+    IdenticalRows,
+    LevelRuns,
+    MissingCells,
+    Periodic,
+    SimilarRows,
+)
+from generator.analyse.table import analyse
+from generator.load.dataset import Matrix
 from generator.settings import AnalysisSettings, LevelRule
 
 

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import EXAMPLES
 
 GOOD = "component,1,2,3\nMLP,High,Low,High\nATT,High,Low,High\n"

@@ -153,7 +153,7 @@ def test_a_long_csv_is_stopped_at_the_line_that_passes_the_limit(run_cli, tmp_pa
 
 
 def test_a_file_too_big_for_the_limit_is_refused_unread(run_cli, tmp_path, monkeypatch):
-    import generator.tabular as tabular
+    import generator.load.table as tabular
 
     monkeypatch.setattr(tabular, "MIN_BYTE_LIMIT", 1000)
     path = tmp_path / "big.csv"

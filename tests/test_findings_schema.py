@@ -18,8 +18,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from generator.head_analysis import HeadGroup, HeadPatternObservation, SimilarHeads
-from generator.observations import ALL_KINDS as MATRIX_KINDS
+from generator.analyse.observations import ALL_KINDS as MATRIX_KINDS
+from generator.analyse.tensor import HeadGroup, HeadPatternObservation, SimilarHeads
 from generator.pipeline import build_bundles, find_datasets
 
 ALL_KINDS = MATRIX_KINDS + (HeadPatternObservation, HeadGroup, SimilarHeads)

@@ -7,11 +7,11 @@ import time
 
 import numpy as np
 import pytest
+import tensor_helpers as synth
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import tensor_helpers as synth
-from generator.heads import (
+from generator.analyse.heads import (
     MAP_TYPES,
     PATTERNS,
     HeadPattern,

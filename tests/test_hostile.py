@@ -21,10 +21,10 @@ from pathlib import Path
 import markdown
 import pytest
 import yaml
+from conftest import REPO
 from mkdocs.utils.meta import get_data
 
 from generator import text
-from conftest import REPO
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "corpus"))
 from hostile import FIELDS, NEUTRAL, PAYLOADS, write_dataset  # noqa: E402

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import EXAMPLES, REPO
+
 from generator import __version__
-from generator.bundle import ReportBundle
-from generator.output import OutputError, write_output
+from generator.output.bundle import ReportBundle
+from generator.output.writer import OutputError, write_output
 
 GOOD = "component,1,2,3\nMLP,High,Low,High\nATT,High,Low,High\n"
 
@@ -225,8 +225,8 @@ def test_nothing_in_the_generator_reads_the_clock():
 
 def test_an_image_does_not_depend_on_what_the_process_drew_before(tmp_path):
     """vl-convert numbers SVG gradient ids per process; the generator renumbers them per image."""
-    from generator.charts import stable_ids
     from generator.pipeline import build_bundles
+    from generator.render.table_charts import stable_ids
 
     path = _write(tmp_path, "m.csv", "q,1,2,3\na,0.1,0.5,0.9\nb,0.3,0.2,0.7\n")
     first = build_bundles([path])[0].files["m.svg"]

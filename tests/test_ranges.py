@@ -1,6 +1,7 @@
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from generator.ranges import compress, expand
+from generator.analyse.ranges import compress, expand
 
 
 def test_the_seed_high_positions_compress_to_step_two_ranges_without_two_member_ranges():

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from generator import report
 from conftest import EXAMPLES
+
+from generator import report
 
 
 def test_an_override_can_extend_the_builtin_report_and_replace_one_block(tmp_path):

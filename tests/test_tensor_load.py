@@ -11,7 +11,7 @@ import pytest
 from safetensors.numpy import save_file
 
 from generator.errors import InputError
-from generator.tensor import TensorData, load_tensor, tensor_from_array
+from generator.load.tensor import TensorData, load_tensor, tensor_from_array
 
 TOKENS = ["[CLS]", "a", "b", "[SEP]"]
 

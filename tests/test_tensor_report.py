@@ -7,8 +7,8 @@ import re
 
 import numpy as np
 import pytest
-
 from conftest import EXAMPLES
+
 from generator.pipeline import build_bundles
 
 PASSAGE = EXAMPLES / "minilm" / "passage-256.npz"
@@ -75,7 +75,7 @@ def test_layer_charts_are_downsampled_to_the_setting(passage):
 
 
 def test_a_tampered_head_claim_is_not_printed(monkeypatch):
-    import generator.head_analysis as ha
+    import generator.analyse.tensor as ha
 
     real = ha.classify_heads
 
@@ -89,7 +89,7 @@ def test_a_tampered_head_claim_is_not_printed(monkeypatch):
     rng = np.random.default_rng(0)
     A = rng.random((1, 2, 12, 12)) ** 3
     A /= A.sum(-1, keepdims=True)
-    from generator.tensor import tensor_from_array
+    from generator.load.tensor import tensor_from_array
 
     analysis = ha.analyse_tensor(tensor_from_array(A.astype(np.float32)), ha.HeadThresholds(), max_pairs=5)
     assert not any(getattr(o, "pattern", None) == "induction" for o in analysis.observations)

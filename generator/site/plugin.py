@@ -1,7 +1,7 @@
 """The MkDocs plugin: datasets in, report pages out, during ``mkdocs build``/``serve``.
 
 Reports are never written into ``docs/``: every file of every
-:class:`~generator.bundle.ReportBundle` becomes a ``File.generated`` under
+:class:`~generator.output.bundle.ReportBundle` becomes a ``File.generated`` under
 ``<reports_dir>/<group>/``, so a build leaves the source tree untouched and
 ``mkdocs serve`` needs no clean-up. Pages are created ``NOT_IN_NAV`` and filed in
 the nav by :mod:`generator.site.nav`, which works the same with or without an
@@ -21,8 +21,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from generator.bundle import ReportBundle
 from generator.errors import InputError
+from generator.output.bundle import ReportBundle
 from generator.site import index_page
 from generator.site import nav as site_nav
 from generator.site.assets import ASSET_URI, CHARTS_CSS, CSS_URI, charts_js
@@ -245,7 +245,9 @@ def _build(datasets, settings, templates) -> list[tuple[Dataset, ReportBundle]]:
 
     Problems from every group are gathered before stopping, so one build shows them all.
     """
-    from generator.pipeline import build_bundles  # the pipeline imports pandas/altair: late
+    from generator.pipeline import (
+        build_bundles,  # the pipeline imports pandas/altair: late
+    )
 
     by_group: dict[str, list[Dataset]] = defaultdict(list)
     for dataset in datasets:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from generator.site.browser import chromium_available, launch, serve
+from generator.bench.browser import chromium_available, launch, serve
 
 from .sitekit import PAYLOADS, build, make_project, tokens, write_matrix
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.site.browser import serve
+from generator.bench.browser import serve
 
 from .sitekit import build, make_project
 

@@ -1,6 +1,6 @@
 """Observations about an attention tensor's heads, each re-checked before it is reported.
 
-The classification in :mod:`generator.heads` is vectorised; every claim made
+The classification in :mod:`generator.analyse.heads` is vectorised; every claim made
 from it is re-derived by that module's plain ``verify_*`` functions (float64,
 row by row). A layer's grouping ("5 of 12 heads in layer 0 ...") is confirmed
 from the verified per-head claims of that layer, so it can only list heads whose
@@ -14,7 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .heads import (
+from generator.analyse.heads import (
     HeadPattern,
     HeadThresholds,
     LayerFact,
@@ -25,8 +25,8 @@ from .heads import (
     verify_head_pattern,
     verify_similar_pair,
 )
-from .observations import Observation
-from .tensor import TensorData
+from generator.analyse.observations import Observation
+from generator.load.tensor import TensorData
 
 #: Patterns that say what a head attends to; broad and heterogeneous heads say it does not focus.
 FOCUSED = frozenset({"previous_token", "next_token", "self", "sink", "block", "duplicate_token", "induction"})

@@ -1,6 +1,6 @@
 """Serve a built site on loopback and load its pages in Debian's Chromium.
 
-Shared by the browser tests and by :mod:`generator.site.measure`, so the bytes
+Shared by the browser tests and by :mod:`generator.bench.measure`, so the bytes
 we report are the bytes the tests saw. Chromium is always the system one: there
 is no network to download a browser from, and Playwright's own builds would need it.
 """

@@ -1,6 +1,6 @@
 """Render an analysed attention tensor into its bundle: an overview page and one page per layer.
 
-Like :mod:`generator.render`, this stage only lays out: sentences come from the
+Like :mod:`generator.render.table`, this stage only lays out: sentences come from the
 text environment once and the same strings land in the pages and the findings.
 """
 
@@ -8,17 +8,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import __version__, text
-from .bundle import ReportBundle
-from .charts import static_image, to_spec
-from .dataset import Metadata
-from .head_analysis import FOCUSED, TensorAnalysis
-from .heads import PATTERNS
-from .pages import macros, page_environment, template_errors, text_environment
-from .render import FINDINGS_SCHEMA, _dump, _jsonable, _one_line
-from .settings import Settings
-from .tensor import TensorData
-from .tensor_charts import layer_chart, layer_png, overview_chart
+from generator.version import __version__
+from generator.analyse.heads import PATTERNS
+from generator.analyse.tensor import FOCUSED, TensorAnalysis
+from generator.load.dataset import Metadata
+from generator.load.tensor import TensorData
+from generator.output.bundle import ReportBundle
+from generator.render import text
+from generator.render.environment import (
+    macros,
+    page_environment,
+    template_errors,
+    text_environment,
+)
+from generator.render.findings import FINDINGS_SCHEMA, dump, jsonable, one_line
+from generator.render.table_charts import static_image, to_spec
+from generator.render.tensor_charts import layer_chart, layer_png, overview_chart
+from generator.settings import Settings
 
 
 def render_tensor(*, name: str, source: str, sha256: str, raw: bytes, data: TensorData, meta: Metadata,
@@ -43,8 +49,8 @@ def _render_tensor(*, name: str, source: str, sha256: str, raw: bytes, data: Ten
 
     observations = []
     for o in analysis.observations:
-        fields = _jsonable(o.fields())
-        observations.append({**fields, "text": _one_line(sentences.sentence(fields, None))})
+        fields = jsonable(o.fields())
+        observations.append({**fields, "text": one_line(sentences.sentence(fields, None))})
     key = [o for o in observations
            if o["kind"] != "head_pattern" or o["pattern"] in FOCUSED]
     numbers = {id(o): i for i, o in enumerate(key, start=1)}
@@ -52,7 +58,7 @@ def _render_tensor(*, name: str, source: str, sha256: str, raw: bytes, data: Ten
     for o in key:
         for section, macro, prefix in ((interpretations, readings.interpretation, "H"),
                                        (implications, readings.implication, "I")):
-            said = _one_line(macro(o, None, meta))
+            said = one_line(macro(o, None, meta))
             if said:
                 section.append({"id": f"{prefix}{len(section) + 1}", "reads": numbers[id(o)], "text": said})
 
@@ -111,7 +117,7 @@ def _render_tensor(*, name: str, source: str, sha256: str, raw: bytes, data: Ten
     }
     main = penv.get_template("tensor.md.j2").render(r=context).encode("utf-8")
     bundle_files = {f"{slug}.md": main, **{k: v for k, v in files.items() if k.endswith(".md")},
-                    f"{slug}.vl.json": _dump(spec), f"{slug}.findings.json": _dump(findings), data_name: raw}
+                    f"{slug}.vl.json": dump(spec), f"{slug}.findings.json": dump(findings), data_name: raw}
     if image is not None:
         bundle_files[f"{slug}.svg"] = image
     bundle_files.update({k: v for k, v in files.items() if not k.endswith(".md")})

@@ -1,28 +1,46 @@
 """Render one analysed dataset into its bundle: page, spec, findings and static image.
 
 This stage only lays out and formats; every number it prints was computed by
-:mod:`generator.analyse`. Sentences are rendered once, in the text environment,
+:mod:`generator.analyse.table`. Sentences are rendered once, in the text environment,
 and the very same strings go into the page and into the findings JSON.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from . import __version__, text
-from .analyse import Analysis, column_unit, find_level_runs, identical_groups
-from .bundle import ReportBundle
-from .charts import ChartView, chart_view, heatmap, level_colour, static_image, to_spec, with_values
-from .dataset import Dataset
-from .levels import LevelGrid
-from .pages import macros, page_environment, template_errors, text_environment
-from .settings import Settings
+from generator.version import __version__
+from generator.analyse.levels import LevelGrid
+from generator.analyse.table import (
+    Analysis,
+    column_unit,
+    find_level_runs,
+    identical_groups,
+)
+from generator.load.dataset import Dataset
+from generator.output.bundle import ReportBundle
+from generator.render import text
+from generator.render.environment import (
+    macros,
+    page_environment,
+    template_errors,
+    text_environment,
+)
+from generator.render.findings import FINDINGS_SCHEMA, dump, jsonable, one_line
+from generator.render.table_charts import (
+    ChartView,
+    chart_view,
+    heatmap,
+    level_colour,
+    static_image,
+    to_spec,
+    with_values,
+)
+from generator.settings import Settings
 
-FINDINGS_SCHEMA = "attention-report/findings/1"
 TABLE_MAX_CELLS = 2_000
 VALUES_NOUN = {
     "attention": "attention weights",
@@ -82,12 +100,12 @@ def _render_dataset(dataset: Dataset, grid: LevelGrid, analysis: Analysis, setti
     readings = macros(tenv, "hypotheses.j2", ("interpretation", "implication"))
     observations = []
     for o in analysis.observations:
-        fields = _jsonable(o.fields())
-        observations.append({**fields, "text": _one_line(sentences.sentence(fields, ax))})
+        fields = jsonable(o.fields())
+        observations.append({**fields, "text": one_line(sentences.sentence(fields, ax))})
     interpretations, implications = [], []
     for number, o in enumerate(observations, start=1):
         for section, macro in ((interpretations, readings.interpretation), (implications, readings.implication)):
-            said = _one_line(macro(o, ax, dataset.meta))
+            said = one_line(macro(o, ax, dataset.meta))
             if said:
                 section.append({"id": f"{'H' if section is interpretations else 'I'}{len(section) + 1}",
                                 "reads": number, "text": said})
@@ -106,10 +124,10 @@ def _render_dataset(dataset: Dataset, grid: LevelGrid, analysis: Analysis, setti
         "dataset": {"name": dataset.name, "source": dataset.source, "sha256": dataset.sha256,
                     "kind": grid_kind(grid), "values": dataset.meta.values},
         "title": title,
-        "rows": _jsonable(list(grid.rows)),
-        "columns": _jsonable(list(grid.columns)),
-        "levels": _jsonable(asdict(grid.scheme)),
-        "facts": _jsonable(asdict(analysis.facts)),
+        "rows": jsonable(list(grid.rows)),
+        "columns": jsonable(list(grid.columns)),
+        "levels": jsonable(asdict(grid.scheme)),
+        "facts": jsonable(asdict(analysis.facts)),
         "settings": settings.to_dict(),
         "observations": observations,
         "hypotheses": [{**h, "section": "interpretation"} for h in interpretations]
@@ -149,8 +167,8 @@ def _render_dataset(dataset: Dataset, grid: LevelGrid, analysis: Analysis, setti
 def to_bundle(dataset: Dataset, rendered: Rendered, *, slug: str, data_bytes: bytes, data_name: str) -> ReportBundle:
     files = {
         f"{slug}.md": rendered.markdown.encode("utf-8"),
-        f"{slug}.vl.json": _dump(rendered.spec),
-        f"{slug}.findings.json": _dump(rendered.findings),
+        f"{slug}.vl.json": dump(rendered.spec),
+        f"{slug}.findings.json": dump(rendered.findings),
         data_name: data_bytes,
     }
     if rendered.image is not None:
@@ -168,10 +186,6 @@ def to_bundle(dataset: Dataset, rendered: Rendered, *, slug: str, data_bytes: by
 
 def grid_kind(grid: LevelGrid) -> str:
     return "categorical" if grid.values is None else "numeric"
-
-
-def _dump(data: dict) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, indent=1, allow_nan=False) + "\n").encode("utf-8")
 
 
 def _axes(dataset: Dataset, grid: LevelGrid, settings: Settings) -> Axes:
@@ -204,7 +218,7 @@ def _row_groups(grid: LevelGrid, sentences, ax: Axes) -> list[dict]:
     for group in identical_groups(grid):
         runs = find_level_runs(grid, [group])
         levels = [{"name": run.level, "count": len(run.columns),
-                   "text": _one_line(sentences.ranges_phrase(_jsonable(run.ranges), ax))} for run in runs]
+                   "text": one_line(sentences.ranges_phrase(jsonable(run.ranges), ax))} for run in runs]
         entry = {"rows": [grid.rows[i] for i in group], "levels": levels, "minimum": None}
         if grid.values is not None:
             row = grid.values[group[0]]
@@ -235,20 +249,3 @@ def _alt(title: str, analysis: Analysis, ax: Axes) -> str:
 
 def _image_width(spec: dict, view: ChartView) -> int:
     return min(1200, 160 + 14 * len(view.columns))
-
-
-def _one_line(value) -> str:
-    return " ".join(str(value).split())
-
-
-def _jsonable(value):
-    """Numbers stay numbers and labels stay as in the data; numpy scalars become Python ones."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        return None
-    return value

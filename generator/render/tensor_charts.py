@@ -15,9 +15,9 @@ import math
 import altair as alt
 import numpy as np
 
-from .charts import DATA_NAME
-from .heads import PATTERNS, HeadPattern
-from .settings import TensorSettings
+from generator.analyse.heads import PATTERNS, HeadPattern
+from generator.render.table_charts import DATA_NAME
+from generator.settings import TensorSettings
 
 
 def overview_chart(patterns: list[HeadPattern], layers: int, heads: int, settings: TensorSettings, *,

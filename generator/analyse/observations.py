@@ -2,7 +2,7 @@
 
 An observation is a claim about the data. Its ``check`` re-derives the claim from
 the :class:`LevelGrid` by the plainest possible route — cell by cell, written
-separately from the vectorised finders in :mod:`generator.analyse` — and the
+separately from the vectorised finders in :mod:`generator.analyse.table` — and the
 report prints only observations whose check passes. The fields here are exactly
 the findings JSON fields (see ``docs/findings.md``); ``kind`` names the type.
 """
@@ -13,9 +13,9 @@ import math
 from dataclasses import asdict, dataclass
 from typing import ClassVar
 
-from .dataset import Label
-from .levels import LevelGrid
-from .ranges import expand
+from generator.analyse.levels import LevelGrid
+from generator.analyse.ranges import expand
+from generator.load.dataset import Label
 
 _TOL = 1e-9
 

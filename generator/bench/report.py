@@ -36,8 +36,8 @@ plugins:
 
 
 def bench_report(data: Path, *, repeat: int = 3, browser: bool = True) -> dict:
-    from .errors import InputError
-    from .pipeline import build_bundles, find_datasets
+    from generator.errors import InputError
+    from generator.pipeline import build_bundles, find_datasets
 
     data = Path(data)
     found = find_datasets([data])
@@ -75,7 +75,7 @@ def _command_time(path: Path, repeat: int) -> float:
 def _browser_figures(path: Path, bundle) -> dict:
     from playwright.sync_api import sync_playwright
 
-    from .site.browser import launch, serve
+    from generator.bench.browser import launch, serve
 
     with tempfile.TemporaryDirectory() as root:
         site = Path(root)

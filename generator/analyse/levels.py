@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .dataset import Label, Matrix
-from .errors import InputError
-from .settings import LevelRule
+from generator.errors import InputError
+from generator.load.dataset import Label, Matrix
+from generator.settings import LevelRule
 
 #: Known category vocabularies and the order their legend should take.
 KNOWN_ORDERS = (("High", "Neutral", "Low"), ("Positive", "Neutral", "Negative"))

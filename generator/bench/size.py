@@ -75,8 +75,8 @@ def _write_wide(path: Path, matrix: np.ndarray) -> None:
 
 
 def _run(data: Path, out: Path, *, trace: bool) -> dict[str, Any]:
-    from .output import write_output
-    from .pipeline import build_bundles, find_datasets
+    from generator.output.writer import write_output
+    from generator.pipeline import build_bundles, find_datasets
 
     input_bytes = sum(p.stat().st_size for p in data.iterdir())
     if trace:
@@ -108,7 +108,7 @@ def _peak_rss_mb() -> float:
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB on Linux
 
 
-if __name__ == "__main__":  # python -m generator.benchmark [large|many]
+if __name__ == "__main__":  # python -m generator.bench.size [large|many]
     import json
 
     which = sys.argv[1:] or ["large", "many"]

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import altair as alt
 import numpy as np
 
-from .levels import LevelGrid
-from .settings import ChartSettings
-from .text import visible
+from generator.analyse.levels import LevelGrid
+from generator.render.text import visible
+from generator.settings import ChartSettings
 
 MISSING = "(missing)"
 DATA_NAME = "cells"

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import jinja2
 
-from . import text
-from .errors import InputError
+from generator.errors import InputError
+from generator.render import text
 
 
 def builtin_templates() -> Path:

@@ -1,7 +1,7 @@
 """Find facts and observations in a level grid. Nothing here formats text.
 
 The finders are vectorised and may be clever; each observation they return is
-then re-checked by its own plain ``check`` (see :mod:`generator.observations`)
+then re-checked by its own plain ``check`` (see :mod:`generator.analyse.observations`)
 and dropped, loudly in the findings' ``rejected`` count, if the check fails.
 """
 
@@ -13,8 +13,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from .levels import LevelGrid
-from .observations import (
+from generator.analyse.levels import LevelGrid
+from generator.analyse.observations import (
     AxisGaps,
     Extremes,
     IdenticalRows,
@@ -25,8 +25,8 @@ from .observations import (
     SimilarRows,
     period_keys,
 )
-from .ranges import compress
-from .settings import AnalysisSettings
+from generator.analyse.ranges import compress
+from generator.settings import AnalysisSettings
 
 
 @dataclass(frozen=True)

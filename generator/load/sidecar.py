@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from .dataset import Metadata
-from .errors import InputError, characters_only
+from generator.errors import InputError, characters_only
+from generator.load.dataset import Metadata
 
 KNOWN_KEYS = {
     "title": "str",

@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from .dataset import Label, Matrix
-from .errors import InputError, characters_only
-from .settings import InputSettings
+from generator.errors import InputError, characters_only
+from generator.load.dataset import Label, Matrix
+from generator.settings import InputSettings
 
 TABLE_SUFFIXES = {".csv", ".tsv", ".parquet", ".json", ".jsonl", ".ndjson"}
 _INT = re.compile(r"-?(0|[1-9][0-9]*)")

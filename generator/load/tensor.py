@@ -13,7 +13,7 @@ never an exhausted machine:
 * library exceptions from damaged files are caught and flattened to one line.
 
 The result is a :class:`TensorData`: a float32 ``[layers, heads, query, key]``
-array plus optional token labels, which is what :mod:`generator.heads` analyses.
+array plus optional token labels, which is what :mod:`generator.analyse.heads` analyses.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """How big the site is, and how many bytes a browser fetches to show one page.
 
-    python -m generator.site.measure SITE_DIR [PAGE ...]
+    python -m generator.bench.measure SITE_DIR [PAGE ...]
 
 prints JSON: the site's total size, and for each page (a path inside the site,
 default the first report page) the body bytes of every response Chromium
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from generator.site.browser import launch, serve
+from generator.bench.browser import launch, serve
 
 
 def site_size(site_dir: Path) -> dict:

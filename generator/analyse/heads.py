@@ -8,17 +8,19 @@ pairs of similar heads. The report prints a claim only if the matching
 deliberately plain code path, agrees: a vectorisation bug then hides a claim
 instead of printing a wrong one.
 
-Every threshold lives in :class:`HeadThresholds`, each field citing where its
+Every threshold lives in :class:`generator.settings.HeadThresholds`, each field citing where its
 default comes from, so a user can change them and a report can record them.
 ``docs/head-patterns.md`` explains the metrics and rules for readers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Sequence
 
 import numpy as np
+
+from generator.settings import HeadThresholds
 
 PRECEDENCE = (
     "induction", "duplicate_token", "previous_token", "next_token", "self", "sink", "block", "broad",
@@ -32,54 +34,6 @@ and ``broad`` (the absence of focus) last.
 PATTERNS = PRECEDENCE + ("heterogeneous",)
 MAP_TYPES = ("vertical+diagonal", "vertical", "diagonal", "block", "heterogeneous")
 _TOL = 1e-4  # how closely a verify_* recomputation must match a claimed number
-
-
-def _src(text: str) -> dict:
-    return {"source": text}
-
-
-@dataclass(frozen=True)
-class HeadThresholds:
-    """Every cut-off used to name a head; the ``source`` metadata cites each default."""
-
-    positional_min: float = field(default=0.5, metadata=_src(
-        "Clark et al. 2019, What Does BERT Look At? (positional heads: >= 50% on the previous/next token)"))
-    sink_min: float = field(default=0.3, metadata=_src(
-        "Gu et al. 2025, When Attention Sink Emerges in Language Models (sink head: importance_0 > 0.3)"))
-    special_min: float = field(default=0.6, metadata=_src(
-        "Clark et al. 2019 (heads putting >= 60% on [CLS]/[SEP])"))
-    special_tokens: tuple[str, ...] = field(default=(
-        "[CLS]", "[SEP]", "<s>", "</s>", "<bos>", "<eos>", "<|endoftext|>", "<|begin_of_text|>",
-    ), metadata=_src("Clark et al. 2019 ([CLS], [SEP]); Xiao et al. 2023, StreamingLLM (first token)"))
-    causal_skip_rows: int = field(default=1, metadata=_src(
-        "Gu et al. 2025 code: on causal maps skip the first row(s), where A[0, 0] = 1 by construction"))
-    sink_min_rows: float = field(default=0.5, metadata=_src(
-        "ours: a key seen by fewer than this share of query rows (late keys of a causal map) cannot be a sink"))
-    broad_min: float = field(default=0.7, metadata=_src(
-        "Clark et al. 2019 (broad heads ~3.8 nats on <= 128 tokens, i.e. ~0.78 of ln 128); "
-        "ours: rounded down to 0.7 of ln(T)"))
-    entropy_smoothing: float = field(default=1e-4, metadata=_src(
-        "Clark et al. 2019 notebook: entropy of 0.9999 * A + 0.0001 / T"))
-    block_min: float = field(default=0.7, metadata=_src(
-        "ours: Kovaleva et al. 2019 name 'block' maps but publish no threshold"))
-    block_lift: float = field(default=0.3, metadata=_src(
-        "ours: block mass must beat uniform attention over visible keys by this much"))
-    segment_delimiters: tuple[str, ...] = field(default=(
-        "[SEP]", "</s>", ".", "!", "?", "。",
-    ), metadata=_src("Clark et al. 2019 and Kovaleva et al. 2019 (segments and sentences)"))
-    duplicate_min: float = field(default=0.5, metadata=_src(
-        "ours; scored as in TransformerLens head_detector, sum(A*P)/sum(A) (no threshold published)"))
-    induction_min: float = field(default=0.5, metadata=_src(
-        "ours; Olsson et al. 2022 pattern, scored as in TransformerLens head_detector"))
-    repeat_min_rows: int = field(default=8, metadata=_src(
-        "ours: fewer query rows with an earlier occurrence than this and no duplicate/induction claim is made"))
-    map_diagonal_min: float = field(default=0.3, metadata=_src(
-        "ours: Kovaleva et al. 2019 map types have no numeric rule; diagonal share for a 'diagonal' map"))
-    similar_max_distance: float = field(default=0.3, metadata=_src(
-        "ours: Clark et al. 2019 compare heads by Jensen-Shannon divergence without a cut-off; "
-        "on MiniLM the closest broad heads sit at 0.27-0.30"))
-    causal_tolerance: float = field(default=1e-6, metadata=_src(
-        "ours: a map is causal when every entry above the diagonal is at most this"))
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import __version__
-from .bundle import ReportBundle
+from generator.version import __version__
+from generator.output.bundle import ReportBundle
 
 MANIFEST = ".attention-report.json"
 

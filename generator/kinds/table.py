@@ -1,0 +1,58 @@
+"""Tables (rows × columns of numbers or categories): load → level grid → analyse → render."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.analyse.levels import LevelGrid, level_grid
+from generator.analyse.table import Analysis
+from generator.analyse.table import analyse as analyse_grid
+from generator.load.dataset import Dataset, Metadata
+from generator.load.table import TABLE_SUFFIXES, byte_limit, read_input, read_matrix
+from generator.output.bundle import ReportBundle
+from generator.render.table import render_dataset, to_bundle
+from generator.settings import Settings
+
+SUFFIXES = TABLE_SUFFIXES
+
+
+@dataclass(frozen=True)
+class LoadedTable:
+    """A table with the settings that apply to it, its level grid and the bytes it was parsed from."""
+
+    dataset: Dataset
+    settings: Settings
+    grid: LevelGrid
+    raw: bytes
+
+    @property
+    def name(self) -> str:
+        return self.dataset.name
+
+
+def values_kind(meta: Metadata) -> bool | None:
+    """The sidecar's ``values:`` as the reader's ``categorical`` flag (None: decide from the data)."""
+    return True if meta.values == "categories" else False if meta.values in ("attention", "effect") else None
+
+
+def load(path: Path, meta: Metadata, settings: Settings) -> LoadedTable:
+    raw = read_input(path, byte_limit(settings.input))
+    matrix = read_matrix(path, settings.input, categorical=values_kind(meta), categories=meta.categories, raw=raw)
+    dataset = Dataset(name=path.stem, source=str(path), sha256=hashlib.sha256(raw).hexdigest(), matrix=matrix,
+                      meta=meta)
+    grid = level_grid(matrix, settings.levels, source=str(path), categories=meta.categories,
+                      values_meaning=meta.values)
+    return LoadedTable(dataset, settings, grid, raw)
+
+
+def analyse(loaded: LoadedTable) -> Analysis:
+    return analyse_grid(loaded.grid, loaded.settings.analysis)
+
+
+def render(loaded: LoadedTable, analysis: Analysis, *, slug: str, templates_dir: Path | None) -> ReportBundle:
+    data_name = f"{slug}.data{Path(loaded.dataset.source).suffix.lower()}"
+    rendered = render_dataset(loaded.dataset, loaded.grid, analysis, loaded.settings, slug=slug,
+                              templates_dir=templates_dir, data_name=data_name)
+    return to_bundle(loaded.dataset, rendered, slug=slug, data_bytes=loaded.raw, data_name=data_name)
