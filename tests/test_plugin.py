@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from browser.sitekit import PAYLOADS, build, make_project, tokens, write_matrix  # noqa: E402
 
 from generator.errors import InputError, Problem  # noqa: E402
-from generator.site import assets, datasets, index_page  # noqa: E402
+from generator.publish import assets, datasets, index_page  # noqa: E402
 from generator.site import nav as site_nav
 
 REPO = Path(__file__).resolve().parents[1]

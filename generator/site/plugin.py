@@ -23,10 +23,10 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from generator.errors import InputError
 from generator.output.bundle import ReportBundle
-from generator.site import index_page
+from generator.publish import index_page
 from generator.site import nav as site_nav
-from generator.site.assets import ASSET_URI, CHARTS_CSS, CSS_URI, charts_js
-from generator.site.datasets import Dataset, Discovery, discover
+from generator.publish.assets import ASSET_URI, CHARTS_CSS, CSS_URI, charts_js
+from generator.publish.datasets import Dataset, Discovery, discover
 
 log = get_plugin_logger("attention-report")
 
