@@ -7,7 +7,7 @@ import json
 import markdown
 import pytest
 
-from generator import text
+from generator.render import text
 
 PAYLOADS = [
     "<script>alert(1)</script>",

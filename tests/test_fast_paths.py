@@ -12,7 +12,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import tabular
+from generator.load import table as tabular
 from generator.analyse.levels import level_grid
 from generator.analyse.table import find_similar, identical_groups, similar_pair
 from generator.settings import AnalysisSettings, LevelRule

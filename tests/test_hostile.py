@@ -24,7 +24,7 @@ import yaml
 from conftest import REPO
 from mkdocs.utils.meta import get_data
 
-from generator import text
+from generator.render import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "corpus"))
 from hostile import FIELDS, NEUTRAL, PAYLOADS, write_dataset  # noqa: E402
