@@ -35,11 +35,18 @@ def cli() -> None:
               help="Folder of templates overriding the built-in ones of the same name.")
 @click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
               help="Override a setting, e.g. --set analysis.similar_min=0.8 (repeatable).")
-def build(data: tuple[Path, ...], out_dir: Path, templates_dir: Path | None, assignments: tuple[str, ...]) -> None:
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Run corpus analysis on this dask.distributed scheduler (default: DASK_SCHEDULER_ADDRESS, "
+                   "else Dask's local scheduler). The result is the same.")
+def build(data: tuple[Path, ...], out_dir: Path, templates_dir: Path | None, assignments: tuple[str, ...],
+          scheduler: str | None) -> None:
     """Write DIR/<slug>.md, .vl.json, .findings.json (and the static image) for each DATA file.
 
-    DATA may name files or folders; a folder contributes every dataset file in it.
+    DATA may name files or folders; a folder contributes every dataset file in it, and a folder
+    holding corpus.yml is one corpus of prompts.
     """
+    import dask
+
     from generator.pipeline import build_bundles, find_datasets
     from generator.settings import deep_merge, parse_assignment
 
@@ -50,7 +57,8 @@ def build(data: tuple[Path, ...], out_dir: Path, templates_dir: Path | None, ass
     if templates_dir is not None and not templates_dir.is_dir():
         raise InputError.at(str(templates_dir), "--templates", "no such folder")
     paths = find_datasets(list(data))
-    bundles = build_bundles(paths, settings_overrides=overrides, templates_dir=templates_dir)
+    with dask.config.set({"scheduler-address": scheduler} if scheduler else {}):
+        bundles = build_bundles(paths, settings_overrides=overrides, templates_dir=templates_dir)
     write_output(out_dir, bundles)
     for bundle in bundles:
         click.echo(f"{bundle.source} -> {out_dir / bundle.main_page}")
@@ -131,6 +139,21 @@ def benchmark_many(count: int) -> None:
 
     result = bench_many(count)
     click.echo(json.dumps({**result, "over_budget": within_budget(result)}, indent=2))
+
+
+@benchmark.command("corpus")
+@click.option("--sizes", default="100,1000", show_default=True, help="Corpus sizes (prompts), comma-separated.")
+@click.option("--layers", default=2, show_default=True)
+@click.option("--heads", default=8, show_default=True)
+@click.option("--length", default=129, show_default=True, help="Tokens per prompt.")
+def benchmark_corpus(sizes: str, layers: int, heads: int, length: int) -> None:
+    """Synthetic corpora: prompts/s, bytes read/s against a raw read of the same files, peak RSS."""
+    import json
+
+    from generator.bench.corpus import bench_corpus
+
+    counts = tuple(int(x) for x in sizes.split(",") if x.strip())
+    click.echo(json.dumps(bench_corpus(counts, layers=layers, heads=heads, length=length), indent=2))
 
 
 def main(argv: list[str] | None = None) -> int:
