@@ -208,6 +208,8 @@ class ConsistentHeads(CorpusObservation):
 
     kind: ClassVar[str] = "corpus_consistent_heads"
     heads: list
+    count: int
+    """Distinct heads in ``heads`` (a head meeting two focused rules is listed twice)."""
     total: int
     prompts: int
     threshold: float
@@ -292,8 +294,8 @@ def observations(table: CorpusTable, cs: CorpusSettings) -> list[CorpusObservati
                            dependent=[[d.head, d.pattern] for d in dependent if d.layer == layer],
                            threshold=cs.consistent_min)
               for layer in range(table.layers)]
-    summary = [ConsistentHeads(heads=[[r.layer, r.head, r.pattern] for r in sorted(
-        focused, key=lambda r: (r.layer, r.head))], total=table.layers * table.heads, prompts=n,
-        threshold=cs.consistent_min)]
+    listed = [[r.layer, r.head, r.pattern] for r in sorted(focused, key=lambda r: (r.layer, r.head))]
+    summary = [ConsistentHeads(heads=listed, count=len({(layer, head) for layer, head, _ in listed}),
+                               total=table.layers * table.heads, prompts=n, threshold=cs.consistent_min)]
     dependent.sort(key=lambda d: (-len(d.factors), -d.met, d.layer, d.head))
     return summary + focused + dependent + layers + [r for r in roles if r.pattern not in FOCUSED]

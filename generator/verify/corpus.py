@@ -329,5 +329,6 @@ def _check_layer(f: dict, ref: Reference) -> bool:
 def _check_consistent(f: dict, ref: Reference) -> bool:
     layers, heads = ref.prompts[0].met["self"].shape
     expected = [[layer, head, rule] for layer in range(layers) for head, rule in _roles(ref, layer)[0]]
-    return (sorted(f["heads"]) == sorted(expected) and f["total"] == layers * heads
+    return (sorted(f["heads"]) == sorted(expected) and f["count"] == len({(a, b) for a, b, _ in expected})
+            and f["total"] == layers * heads
             and f["prompts"] == len(ref.prompts) and f["threshold"] == ref.settings.corpus.consistent_min)
