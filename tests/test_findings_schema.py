@@ -18,11 +18,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from generator.analyse.corpus import ConsistentHeads, HeadRole, LayerSummary, PromptDependent
 from generator.analyse.observations import ALL_KINDS as MATRIX_KINDS
 from generator.analyse.tensor import HeadGroup, HeadPatternObservation, SimilarHeads
 from generator.pipeline import build_bundles, find_datasets
 
-ALL_KINDS = MATRIX_KINDS + (HeadPatternObservation, HeadGroup, SimilarHeads)
+CORPUS_KINDS = (ConsistentHeads, HeadRole, PromptDependent, LayerSummary)
+ALL_KINDS = MATRIX_KINDS + (HeadPatternObservation, HeadGroup, SimilarHeads) + CORPUS_KINDS
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "datasets"
 
 

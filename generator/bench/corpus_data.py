@@ -61,7 +61,8 @@ def planted_prompt(rng: np.random.Generator, length: int, repeated: bool, *, lay
 
 
 def write_planted_corpus(folder: Path, prompts: int = 40, *, seed: int = 0, lengths: tuple[int, int] = (17, 49),
-                         layers: int = 2, heads: int = 4, distinct: int | None = None) -> Path:
+                         layers: int = 2, heads: int = 4, distinct: int | None = None,
+                         compressed: bool = False, title: str = "Planted corpus") -> Path:
     """Write a corpus folder: corpus.yml and ``prompt-NNNN.npz`` files, prompt n repeated when n is even.
 
     ``distinct`` (for the benchmark) makes only that many different prompts and writes their bytes
@@ -71,7 +72,7 @@ def write_planted_corpus(folder: Path, prompts: int = 40, *, seed: int = 0, leng
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     (folder / "corpus.yml").write_text(
-        "title: Planted corpus\n"
+        f"title: {title}\n"
         "description: Synthetic attention with planted heads (generator.bench.corpus_data).\n"
         "model: none (synthetic)\n"
         "selection: every other prompt is a random sequence repeated twice; the rest are distinct random tokens\n",
@@ -85,7 +86,7 @@ def write_planted_corpus(folder: Path, prompts: int = 40, *, seed: int = 0, leng
         length = int(rng.integers(lengths[0], lengths[1] + 1)) | 1
         A, tokens = planted_prompt(rng, length, n % 2 == 0, layers=layers, heads=heads)
         with path.open("wb") as fp:
-            np.savez(fp, attention=A, tokens=np.array(tokens, dtype=str))
+            (np.savez_compressed if compressed else np.savez)(fp, attention=A, tokens=np.array(tokens, dtype=str))
         if distinct is not None:
             made.append(path.read_bytes())
     return folder
