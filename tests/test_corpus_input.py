@@ -32,7 +32,7 @@ def test_the_corpus_builds_one_report(tmp_path, capsys):
     code, err = _build(tmp_path, corpus, capsys)
     assert code == 0, err
     names = sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith("."))
-    assert names == ["runs.findings.json", "runs.md", "runs.prompts.parquet", "runs.vl.json"]
+    assert names == ["runs.findings.json", "runs.md", "runs.prompts.parquet", "runs.svg", "runs.vl.json"]
     findings = json.loads((tmp_path / "out" / "runs.findings.json").read_text(encoding="utf-8"))
     assert findings["dataset"]["kind"] == "corpus" and findings["corpus"]["prompts"] == 4
 

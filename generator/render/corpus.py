@@ -21,7 +21,7 @@ from generator.output.bundle import ReportBundle
 from generator.render import text
 from generator.render.environment import macros, page_environment, template_errors, text_environment
 from generator.render.findings import FINDINGS_SCHEMA, dump, jsonable, one_line
-from generator.render.table_charts import DATA_NAME, to_spec
+from generator.render.table_charts import DATA_NAME, static_image, to_spec
 from generator.settings import Settings
 from generator.version import __version__
 
@@ -62,7 +62,9 @@ def _render(source, analysis, rejected, settings, slug, templates_dir) -> Report
     spec = to_spec(chart, records)
     sha = corpus_sha256(table)
     repeated = int((table.repeat_shares >= settings.corpus.repeated_min_share).sum())
-    links = {"table": f"{slug}.prompts.parquet", "spec": f"{slug}.vl.json", "findings": f"{slug}.findings.json"}
+    image = static_image(spec, png=False) if settings.chart.static_image else None
+    links = {"table": f"{slug}.prompts.parquet", "spec": f"{slug}.vl.json", "findings": f"{slug}.findings.json",
+             "image": f"{slug}.svg" if image is not None else None}
     by_layer = [{"layer": layer, "observations": [o for o in observations if o.get("layer") == layer
                                                    and o["kind"] != "corpus_layer_summary"]}
                 for layer in range(table.layers)]
@@ -97,6 +99,8 @@ def _render(source, analysis, rejected, settings, slug, templates_dir) -> Report
     page = penv.get_template("corpus.md.j2").render(r=context).encode("utf-8")
     files = {f"{slug}.md": page, links["spec"]: dump(spec), links["findings"]: dump(findings),
              links["table"]: prompt_table_parquet(table)}
+    if image is not None:
+        files[links["image"]] = image
     summary = {"shape": f"{table.prompts} prompts × {table.layers} × {table.heads}",
                "levels": [p for p in RULES if any(o.get("pattern") == p for o in key)],
                "leading": key[0]["text"] if key else "", "title": title}
