@@ -60,7 +60,11 @@ def test_prefiltered_similar_rows_equal_the_plain_double_loop(data):
     base = rng.random((3, n_cols)).round(data.draw(st.integers(0, 2)))
     picks = rng.integers(0, 3, n_rows)
     noise = rng.normal(0, data.draw(st.sampled_from([0.0, 0.01, 0.3])), (n_rows, n_cols))
-    values = base[picks] + noise * rng.random((n_rows, 1)) + rng.random((n_rows, 1)) * 10
+    offset = data.draw(st.sampled_from([10.0, 10.0, 1e6]))  # far from 0: centring must stay exact enough
+    values = base[picks] + noise * rng.random((n_rows, 1)) + rng.random((n_rows, 1)) * offset
+    if data.draw(st.booleans()):  # flat rows: constant, or varying far below their size
+        values[rng.integers(0, n_rows)] = offset
+        values[rng.integers(0, n_rows)] = offset + rng.normal(0, 1e-12 * offset, n_cols)
     values[rng.random((n_rows, n_cols)) < data.draw(st.sampled_from([0.0, 0.2]))] = np.nan
     if np.isnan(values).all():
         values[0, 0] = 1.0
@@ -152,3 +156,42 @@ def test_the_arrow_reader_is_the_one_used_for_a_plain_numeric_csv(tmp_path, monk
     assert calls and calls[0] is not None
     assert matrix.rows == (0, 1) and matrix.columns == (0, 1, 2)
     np.testing.assert_array_equal(matrix.values, [[0.1, 0.2, 0.7], [0.3, np.nan, 0.4]])
+
+
+# --- block summaries of big charts (render.blocks) against the plain per-block loop ---------------
+
+from collections import Counter  # noqa: E402
+
+from generator.render.blocks import block_means, block_modes  # noqa: E402
+
+
+def _plain_blocks(levels, values, block):
+    modes, means = [], []
+    for r in range(0, levels.shape[0], block):
+        mode_row, mean_row = [], []
+        for c in range(0, levels.shape[1], block):
+            counts = Counter(x for x in levels[r:r + block, c:c + block].ravel() if x is not None)
+            mode_row.append(counts.most_common(1)[0][0] if counts else None)
+            cells = values[r:r + block, c:c + block]
+            finite = cells[~np.isnan(cells)]
+            mean_row.append(float(finite.mean()) if finite.size else float("nan"))
+        modes.append(mode_row)
+        means.append(mean_row)
+    return modes, np.array(means)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 9), st.integers(1, 9), st.integers(1, 5), st.integers(0, 2**32 - 1), st.sampled_from([0, 0.3, 1]))
+def test_block_summaries_equal_the_plain_per_block_loop(n_rows, n_cols, block, seed, missing):
+    rng = np.random.default_rng(seed)
+    values = rng.integers(0, 4, (n_rows, n_cols)).astype(float)  # few distinct values: many ties
+    values[rng.random(values.shape) < missing] = np.nan
+    if np.isnan(values).all():
+        values[0, 0] = 1.0
+    from generator.load.dataset import Matrix
+
+    grid = level_grid(Matrix(tuple(range(n_rows)), tuple(range(n_cols)), values, "numeric"), LevelRule(), source="t")
+    modes, means = _plain_blocks(grid.levels, values, block)
+    names = np.array([*grid.scheme.names, None], dtype=object)
+    assert names[block_modes(grid.codes, block, len(grid.scheme.names))].tolist() == modes
+    np.testing.assert_allclose(block_means(values, block), means, rtol=1e-12, equal_nan=True)
