@@ -141,13 +141,14 @@ def benchmark_report(data: Path, repeat: int, no_browser: bool) -> None:
 
 @benchmark.command("large")
 @click.option("--n", "size", default=2000, show_default=True, help="Rows and columns of the matrix.")
-def benchmark_large(size: int) -> None:
-    """One n × n numeric matrix through the whole build: time, peak memory, bytes written."""
+@click.option("--repeat", default=1, show_default=True, help="Best of this many runs of each side.")
+def benchmark_large(size: int, repeat: int) -> None:
+    """An n × n matrix: `build` against a pandas + seaborn PNG of the same file (CPU ratio, peak memory)."""
     import json
 
     from generator.bench.size import bench_large, within_budget
 
-    result = bench_large(size)
+    result = bench_large(size, repeat=repeat)
     click.echo(json.dumps({**result, "over_budget": within_budget(result)}, indent=2))
 
 
