@@ -35,11 +35,14 @@ def cli() -> None:
               help="Folder of templates overriding the built-in ones of the same name.")
 @click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
               help="Override a setting, e.g. --set analysis.similar_min=0.8 (repeatable).")
+@click.option("--cache", "cache_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Keep each dataset's bundle in this folder and reuse it while nothing it depends on changed "
+                   "(the output is the same bytes either way).")
 @click.option("--scheduler", metavar="ADDRESS",
               help="Run corpus analysis on this dask.distributed scheduler (default: DASK_SCHEDULER_ADDRESS, "
                    "else Dask's local scheduler). The result is the same.")
 def build(data: tuple[Path, ...], out_dir: Path, templates_dir: Path | None, assignments: tuple[str, ...],
-          scheduler: str | None) -> None:
+          cache_dir: Path | None, scheduler: str | None) -> None:
     """Write DIR/<slug>.md, .vl.json, .findings.json (and the static image) for each DATA file.
 
     DATA may name files or folders; a folder contributes every dataset file in it, and a folder
@@ -58,7 +61,15 @@ def build(data: tuple[Path, ...], out_dir: Path, templates_dir: Path | None, ass
         raise InputError.at(str(templates_dir), "--templates", "no such folder")
     paths = find_datasets(list(data))
     with dask.config.set({"scheduler-address": scheduler} if scheduler else {}):
-        bundles = build_bundles(paths, settings_overrides=overrides, templates_dir=templates_dir)
+        cache = None
+        if cache_dir is not None:
+            from generator.output.cache import BundleCache
+
+            if cache_dir.resolve().is_relative_to(out_dir.resolve()):
+                raise InputError.at(str(cache_dir), "--cache", "is inside the output folder, so it would be "
+                                    "published (and replaced by each build); choose a folder outside it")
+            cache = BundleCache(cache_dir)
+        bundles = build_bundles(paths, settings_overrides=overrides, templates_dir=templates_dir, cache=cache)
     write_output(out_dir, bundles)
     for bundle in bundles:
         click.echo(f"{bundle.source} -> {out_dir / bundle.main_page}")
