@@ -132,9 +132,29 @@ def extract(texts: tuple[str, ...], text_file: Path | None, prompts_file: Path |
                f"{data.attention.shape[-1]} tokens")
 
 
-@cli.group()
-def benchmark() -> None:
-    """Measure build time, bytes and drawing time; prints figures as JSON, asserts nothing."""
+@cli.group(invoke_without_command=True)
+@click.option("--sites", default="40,200", show_default=True, metavar="N,N",
+              help="Site sizes (datasets) for the incremental-build figures, when run without a subcommand.")
+@click.option("--no-browser", is_flag=True, help="Skip the Chromium measurement of the seed page.")
+@click.pass_context
+def benchmark(ctx: click.Context, sites: str, no_browser: bool) -> None:
+    """Measure build time, bytes and drawing time; prints figures as JSON, asserts nothing.
+
+    Without a subcommand: every budget side by side (large, site at each size, seed page bytes).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    import json
+
+    from generator.bench.all import bench_all, summary
+
+    try:
+        counts = [int(x) for x in sites.split(",") if x.strip()]
+    except ValueError:
+        raise InputError.at("--sites", sites, "expected dataset counts separated by commas, e.g. 40,200") from None
+    figures = bench_all(counts, browser=not no_browser)
+    click.echo(json.dumps(figures, indent=2))
+    click.echo(summary(figures))
 
 
 @benchmark.command("report")
@@ -161,6 +181,18 @@ def benchmark_large(size: int, repeat: int) -> None:
 
     result = bench_large(size, repeat=repeat)
     click.echo(json.dumps({**result, "over_budget": within_budget(result)}, indent=2))
+
+
+@benchmark.command("site")
+@click.option("--count", default=40, show_default=True, help="How many small (12 × 24) datasets in the site.")
+@click.option("--no-serve", is_flag=True, help="Skip the `mkdocs serve` rebuild.")
+def benchmark_site(count: int, no_serve: bool) -> None:
+    """Incremental site builds: cold and second `mkdocs build`, and a `mkdocs serve` rebuild after one edit."""
+    import json
+
+    from generator.bench.site import bench_site
+
+    click.echo(json.dumps(bench_site(count, serve=not no_serve), indent=2))
 
 
 @benchmark.command("many")

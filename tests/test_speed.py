@@ -47,3 +47,15 @@ def test_benchmark_large_builds_the_file_and_draws_the_seaborn_baseline():
     for side in ("build", "seaborn_png"):
         assert figures[side]["cpu_s"] > 0 and figures[side]["peak_rss_mb"] > 50
     assert figures["cpu_ratio"] == round(figures["build"]["cpu_s"] / figures["seaborn_png"]["cpu_s"], 2)
+
+
+def test_benchmark_site_measures_a_cold_a_second_and_a_serve_rebuild():
+    pytest.importorskip("psutil")
+    from generator.bench.site import bench_site
+
+    figures = bench_site(3)
+    for step in ("cold", "second", "serve_rebuild"):
+        assert figures[step]["cpu_s"] > 0
+    assert figures["second_ratio"] == round(figures["second"]["cpu_s"] / figures["cold"]["cpu_s"], 2)
+    assert set(figures["over_budget"]) <= {f"{k} {figures[k]:.2f} exceeds the budget of 0.3"
+                                            for k in ("second_ratio", "serve_ratio")}
