@@ -24,11 +24,10 @@ from generator.errors import InputError, Problem
 from generator.load.dataset import Dataset, Metadata
 from generator.load.table import read_matrix
 from generator.kinds import kind_for
-from generator.kinds.table import LoadedTable
+from generator.kinds.table import LoadedTable, render_checked
 from generator.pipeline import bundle_for, load
-from generator.render.table import render_dataset
 from generator.render.text import slugify
-from generator.settings import Settings, deep_merge
+from generator.settings import base_settings, deep_merge
 
 
 @dataclass(frozen=True)
@@ -55,16 +54,17 @@ def report(data: str | Path | pd.DataFrame, *, name: str | None = None, meta: Me
     ``settings:`` key. Bad input raises :class:`generator.errors.InputError`.
     """
     if isinstance(data, pd.DataFrame):
-        dataset, run_settings, grid = _from_frame(data, name or "dataframe", meta or Metadata(), settings or {})
+        loaded = _from_frame(data, name or "dataframe", meta or Metadata(), settings or {})
+        suffix = ".csv"
     else:
         loaded = load(Path(data), settings, overrides_source="settings=")
         if not isinstance(loaded, LoadedTable):  # tensors (any kind but tables): from its bundle
             return _bundle_report(loaded, templates_dir)
-        dataset, run_settings, grid = loaded.dataset, loaded.settings, loaded.grid
-    analysis = analyse(grid, run_settings.analysis)
-    slug = slugify(dataset.name)
-    rendered = render_dataset(dataset, grid, analysis, run_settings, slug=slug, templates_dir=templates_dir,
-                              data_name=f"{slug}.data.csv")
+        suffix = Path(loaded.dataset.source).suffix.lower()
+    analysis = analyse(loaded.grid, loaded.settings.analysis)
+    slug = slugify(loaded.dataset.name)
+    rendered = render_checked(loaded, analysis, raw=loaded.raw, suffix=suffix, slug=slug, templates_dir=templates_dir,
+                              data_name=f"{slug}.data{suffix}")
     return Report(findings=rendered.findings, chart=rendered.chart, markdown=rendered.markdown)
 
 
@@ -80,10 +80,10 @@ def _bundle_report(loaded, templates_dir: Path | None) -> Report:
                   pages={name: bundle.files[name].decode("utf-8") for name in bundle.pages})
 
 
-def _from_frame(frame: pd.DataFrame, name: str, meta: Metadata, overrides: dict):
+def _from_frame(frame: pd.DataFrame, name: str, meta: Metadata, overrides: dict) -> LoadedTable:
     """Go through the same CSV reader as files do, so a frame gets exactly the same checks."""
     source = f"<DataFrame {name}>"
-    settings = Settings().with_overrides(deep_merge(meta.overrides, overrides), source=source)
+    settings = base_settings().with_overrides(deep_merge(meta.overrides, overrides), source=source)
     if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
         frame = frame.reset_index()  # row labels kept in the index are row labels, not to be dropped
     csv_bytes = frame.to_csv(index=False).encode("utf-8")
@@ -100,4 +100,4 @@ def _from_frame(frame: pd.DataFrame, name: str, meta: Metadata, overrides: dict)
                       matrix=matrix, meta=meta)
     grid = level_grid(matrix, settings.levels, source=dataset.source, categories=meta.categories,
                       values_meaning=meta.values)
-    return dataset, settings, grid
+    return LoadedTable(dataset, settings, grid, csv_bytes)

@@ -17,6 +17,7 @@ from generator.version import __version__
 from generator.errors import InputError
 from generator.output.writer import OutputError, recover, write_output
 
+EXIT_FAILED = 1  # verify: a claim failed its check
 EXIT_INPUT = 2
 EXIT_INTERNAL = 70
 
@@ -132,6 +133,36 @@ def extract(texts: tuple[str, ...], text_file: Path | None, prompts_file: Path |
                f"{data.attention.shape[-1]} tokens")
 
 
+@cli.command()
+@click.argument("report_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--quiet", is_flag=True, help="Print only the claims that fail and the summary line.")
+def verify(report_dir: Path, quiet: bool) -> int:
+    """Re-check every claim of the reports in REPORT_DIR against their data files, independently of the build.
+
+    REPORT_DIR holds each report's findings (<slug>.findings.json) and data file
+    (<slug>.data.<suffix>), as a build writes them or a page's downloads give them,
+    and optionally its page (<slug>.md). Prints a verdict per claim; exits 1 if any
+    claim fails or a data file's SHA-256 differs from the one recorded.
+    """
+    from .verify.folder import verify_folder
+
+    if not report_dir.is_dir():
+        raise InputError.at(str(report_dir), "REPORT_DIR", "no such folder")
+    reports = verify_folder(report_dir)
+    if not reports:
+        raise InputError.at(str(report_dir), "REPORT_DIR", "holds no *.findings.json file to verify")
+    claims = failed = 0
+    for report in reports:
+        click.echo(f"{report.findings}:")
+        for verdict in report.verdicts:
+            if not quiet or not verdict.ok:
+                click.echo(f"  {verdict.line()}")
+        claims += len(report.verdicts)
+        failed += report.failed
+    click.echo(f"{len(reports)} report{'s' if len(reports) != 1 else ''}, {claims} claims checked, {failed} failed")
+    return EXIT_FAILED if failed else 0
+
+
 @cli.group(invoke_without_command=True)
 @click.option("--sites", default="40,200", show_default=True, metavar="N,N",
               help="Site sizes (datasets) for the incremental-build figures, when run without a subcommand.")
@@ -225,7 +256,9 @@ def benchmark_corpus(sizes: str, layers: int, heads: int, length: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and turn every expected failure into one-line errors."""
     try:
-        cli.main(args=argv, prog_name="attention-report", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="attention-report", standalone_mode=False)
+        if isinstance(code, int) and code:
+            return code
     except InputError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)

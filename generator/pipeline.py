@@ -21,7 +21,7 @@ from generator.output.bundle import ReportBundle
 from generator.output.cache import BundleCache, cache_key, input_fingerprint, templates_fingerprint
 from generator.render.environment import builtin_templates
 from generator.render.text import slugify
-from generator.settings import Settings
+from generator.settings import Settings, base_settings
 
 
 def load(path: Path, overrides: dict[str, Any] | None = None, *,
@@ -45,7 +45,7 @@ def _prepare(path: Path, overrides: dict[str, Any] | None, *, defaults: tuple[di
     """The kind, metadata and settings of one dataset (from its sidecar), and the sidecar's path."""
     kind = kind_for(path)
     meta, sidecar_overrides, sidecar = (kind.sidecar or read_sidecar)(path)
-    base = Settings()
+    base = base_settings()
     if defaults:  # site-wide settings (the MkDocs plugin's): a dataset's own sidecar may change them
         base = base.with_overrides(defaults[0], source=defaults[1])
     settings = base.with_overrides(sidecar_overrides, source=str(sidecar) if sidecar else "settings")

@@ -198,6 +198,19 @@ class CorpusSettings:
 
 
 @dataclass(frozen=True)
+class VerifySettings:
+    """What the verify stage does with a printed claim that fails its independent check."""
+
+    strict: bool = False
+    """Off: the claim is left out and counted in the findings' ``rejected``. On: the build fails,
+    naming the claim. The test suite turns it on (environment variable ``ATTENTION_REPORT_VERIFY_STRICT=1``)."""
+
+
+#: The environment variable that turns ``verify.strict`` on for every build of a process (the tests set it).
+STRICT_ENVIRONMENT = "ATTENTION_REPORT_VERIFY_STRICT"
+
+
+@dataclass(frozen=True)
 class Settings:
     levels: LevelRule = field(default_factory=LevelRule)
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
@@ -206,6 +219,7 @@ class Settings:
     tensor: TensorSettings = field(default_factory=TensorSettings)
     heads: HeadThresholds = field(default_factory=HeadThresholds)
     corpus: CorpusSettings = field(default_factory=CorpusSettings)
+    verify: VerifySettings = field(default_factory=VerifySettings)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -318,3 +332,14 @@ def _coerce_type(current: Any, value: Any, source: str, place: str) -> Any:
         return None
     expected = "a number" if current is None else type(current).__name__
     raise InputError.at(source, place, f"expected {expected}, got {value!r}")
+
+
+def base_settings(environ: dict[str, str] | None = None) -> Settings:
+    """The defaults every build starts from: :class:`Settings`, with ``verify.strict`` on when the
+    environment asks (``ATTENTION_REPORT_VERIFY_STRICT=1``). The value used is recorded in the findings."""
+    import os
+
+    environ = os.environ if environ is None else environ
+    if environ.get(STRICT_ENVIRONMENT, "") not in ("", "0"):
+        return Settings(verify=VerifySettings(strict=True))
+    return Settings()

@@ -10,6 +10,16 @@ import pytest
 from generator.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config):
+    """Every build in the tests runs with verify.strict on: a printed claim that fails its
+    independent check fails the test that built it, instead of being quietly left out."""
+    import os
+
+    from generator.settings import STRICT_ENVIRONMENT
+
+    os.environ[STRICT_ENVIRONMENT] = "1"
 EXAMPLES = REPO / "docs" / "datasets"
 
 

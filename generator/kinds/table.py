@@ -13,6 +13,9 @@ from generator.load.dataset import Dataset, Metadata
 from generator.load.table import TABLE_SUFFIXES, byte_limit, read_input, read_matrix
 from generator.output.bundle import ReportBundle
 from generator.settings import Settings
+from generator.verify.page import verify_table
+
+from generator.kinds.gate import verified
 
 SUFFIXES = TABLE_SUFFIXES
 
@@ -53,7 +56,23 @@ def analyse(loaded: LoadedTable) -> Analysis:
 def render(loaded: LoadedTable, analysis: Analysis, *, slug: str, templates_dir: Path | None) -> ReportBundle:
     from generator.render.table import render_dataset, to_bundle  # Altair: only when a report is rendered
 
-    data_name = f"{slug}.data{Path(loaded.dataset.source).suffix.lower()}"
-    rendered = render_dataset(loaded.dataset, loaded.grid, analysis, loaded.settings, slug=slug,
+    suffix = Path(loaded.dataset.source).suffix.lower()
+    data_name = f"{slug}.data{suffix}"
+    rendered = render_checked(loaded, analysis, raw=loaded.raw, suffix=suffix, slug=slug,
                               templates_dir=templates_dir, data_name=data_name)
     return to_bundle(loaded.dataset, rendered, slug=slug, data_bytes=loaded.raw, data_name=data_name)
+
+
+def render_checked(loaded: LoadedTable, analysis: Analysis, *, raw: bytes, suffix: str, slug: str,
+                   templates_dir: Path | None, data_name: str) -> Rendered:
+    """Render, then verify every printed claim against ``raw`` (the hashed bytes); see :mod:`generator.kinds.gate`."""
+    from generator.render.table import render_dataset  # Altair: only when a report is rendered
+
+    def draw(kept: Analysis) -> Rendered:
+        return render_dataset(loaded.dataset, loaded.grid, kept, loaded.settings, slug=slug,
+                              templates_dir=templates_dir, data_name=data_name)
+
+    def check(rendered: Rendered):
+        return verify_table(raw, suffix, rendered.findings, rendered.markdown), rendered.findings
+
+    return verified(draw, check, analysis, strict=loaded.settings.verify.strict, source=loaded.dataset.source)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from generator.load.tensor import SUFFIXES as TENSOR_SUFFIXES
 from generator.load.tensor import TensorData, load_tensor
 from generator.output.bundle import ReportBundle
 from generator.settings import Settings
+from generator.verify.tensor import verify_tensor
+
+from generator.kinds.gate import verified
 
 SUFFIXES = TENSOR_SUFFIXES
 
@@ -50,8 +54,17 @@ def analyse(loaded: LoadedTensor) -> TensorAnalysis:
 
 
 def render(loaded: LoadedTensor, analysis: TensorAnalysis, *, slug: str, templates_dir: Path | None) -> ReportBundle:
+    """The tensor's pages, with every head claim verified from the file's bytes first (see kinds/gate.py)."""
     from generator.render.tensor import render_tensor  # Altair: only when a report is rendered
 
-    return render_tensor(name=loaded.name, source=loaded.source, sha256=loaded.sha256, raw=loaded.raw,
-                         data=loaded.data, meta=loaded.meta, analysis=analysis, settings=loaded.settings, slug=slug,
-                         templates_dir=templates_dir)
+    def draw(kept: TensorAnalysis) -> ReportBundle:
+        return render_tensor(name=loaded.name, source=loaded.source, sha256=loaded.sha256, raw=loaded.raw,
+                             data=loaded.data, meta=loaded.meta, analysis=kept, settings=loaded.settings, slug=slug,
+                             templates_dir=templates_dir)
+
+    def check(bundle: ReportBundle):
+        findings = json.loads(bundle.files[f"{slug}.findings.json"])
+        markdown = bundle.files[f"{slug}.md"].decode("utf-8")
+        return verify_tensor(loaded.raw, Path(loaded.source).suffix, findings, markdown), findings
+
+    return verified(draw, check, analysis, strict=loaded.settings.verify.strict, source=loaded.source)

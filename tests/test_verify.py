@@ -1,0 +1,163 @@
+"""The verify stage: it re-reads the data's bytes, checks every claim as printed, and gates the build."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, REPO
+from generator import report
+from generator.errors import InputError
+from generator.verify.page import verify_table
+from generator.verify.reading import Axis, Untrue, listing, stands_for
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    from generator.cli import main
+
+    out = tmp_path_factory.mktemp("verify") / "out"
+    assert main(["build", str(EXAMPLES), "--out", str(out), "--set", "chart.static_image=false",
+                 "--set", "tensor.full_image=false"]) == 0
+    return out
+
+
+def copy_report(built: Path, slug: str, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in built.glob(f"{slug}.*"):
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def test_every_claim_of_the_examples_passes_and_the_command_says_so(built, run_cli):
+    result = run_cli("verify", built)
+    assert result.code == 0, result.out
+    assert "FAIL" not in result.out
+    summary = result.out.strip().splitlines()[-1]
+    assert re.fullmatch(r"7 reports, \d+ claims checked, 0 failed", summary)
+    assert "ok   observation 1: MLP and ATT are identical" in result.out
+
+
+def test_changed_data_fails_on_its_hash(built, tmp_path, run_cli):
+    folder = copy_report(built, "seed-mlp-att", tmp_path / "r")
+    data = folder / "seed-mlp-att.data.csv"
+    data.write_bytes(data.read_bytes() + b"\n")
+    result = run_cli("verify", folder)
+    assert result.code == 1
+    assert "FAIL data: SHA-256" in result.out and "differs from the one the findings record" in result.out
+
+
+def test_a_reworded_claim_fails_naming_it(built, tmp_path, run_cli):
+    folder = copy_report(built, "seed-mlp-att", tmp_path / "r")
+    path = folder / "seed-mlp-att.findings.json"
+    findings = json.loads(path.read_text())
+    o = next(o for o in findings["observations"] if o["kind"] == "periodic")
+    o["text"] = o["text"].replace("odd-numbered", "even-numbered").replace("no even-numbered", "no odd-numbered")
+    path.write_text(json.dumps(findings))
+    (folder / "seed-mlp-att.md").unlink()  # the downloads only: data and findings
+    result = run_cli("verify", folder, "--quiet")
+    assert result.code == 1
+    [line] = [x for x in result.out.splitlines() if "FAIL" in x]
+    assert "observation 2: In every component, every even-numbered position is Low" in line
+
+
+def test_the_page_must_print_the_findings_sentence(built, tmp_path, run_cli):
+    folder = copy_report(built, "head-scores", tmp_path / "r")
+    page = folder / "head-scores.md"
+    page.write_text(page.read_text().replace("1. layer 0&#58; High at 1 head&#58; H2.", "1. layer 0&#58; High at 1 head&#58; H3."))
+    result = run_cli("verify", folder, "--quiet")
+    assert result.code == 1 and "the page does not print this sentence as observation 1" in result.out
+
+
+def test_a_printed_cut_that_moves_a_cell_fails_the_level_rule(built, tmp_path, run_cli):
+    folder = copy_report(built, "head-scores", tmp_path / "r")
+    page = folder / "head-scores.md"
+    text = page.read_text()
+    assert "cells at or above 0.5 are High" in text
+    page.write_text(text.replace("cells at or above 0.5 are High", "cells at or above 0.6 are High"))
+    result = run_cli("verify", folder, "--quiet")
+    assert result.code == 1
+    assert "FAIL level rule" in result.out and "in Neutral, the rule itself in High" in result.out
+
+
+def test_a_false_claim_fails_a_strict_build_naming_it_and_is_left_out_otherwise(monkeypatch):
+    from generator.analyse import table
+    from generator.analyse.observations import Extremes
+
+    def wrong(grid):
+        return [Extremes(extreme="max", value=0.5, cells=[[grid.rows[0], grid.columns[0], 0.5]])]
+
+    monkeypatch.setattr(table, "find_extremes", wrong)
+    with pytest.raises(InputError, match=r"head-scores.tsv: verify, observation \d+: the value is not 0.5"):
+        report(EXAMPLES / "head-scores.tsv")
+    lenient = report(EXAMPLES / "head-scores.tsv", settings={"verify": {"strict": False}})
+    assert lenient.findings["rejected"] == 1
+    assert not any(o["kind"] == "extremes" for o in lenient.findings["observations"])
+    assert "The largest value, 0.5" not in lenient.markdown
+
+
+def test_the_reproduce_section_gives_the_command(built):
+    for page in ("seed-mlp-att.md", "repeated.md"):
+        assert "run `attention-report verify FOLDER`" in (built / page).read_text()
+
+
+def test_verify_never_imports_the_analysis_or_render_stage():
+    import ast
+
+    for path in (REPO / "generator" / "verify").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 0]
+        assert not [n for n in names if n.startswith(("generator.analyse", "generator.render"))], path
+        assert not [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level > 1], path
+
+
+# --- the reader model -------------------------------------------------------------
+
+
+def test_a_printed_label_that_could_be_two_labels_is_ambiguous():
+    axis = Axis(["the", "the ", "1000.25", "1.0", "prefix-long-a", "prefix-long-b"])
+    with pytest.raises(Untrue, match="could be any of 2"):
+        axis.identify("the")  # a reader cannot see the trailing space
+    with pytest.raises(Untrue, match="could be any of 2"):
+        axis.identify("prefix-long…")
+    with pytest.raises(Untrue, match="not a label"):
+        axis.identify("1000")  # a rounded number names no label
+    assert axis.identify("1000.25") == 2 and axis.identify("1") == 3  # 1 and 1.0 are one number
+
+
+def test_a_list_that_reads_two_ways_is_refused():
+    axis = Axis(["a", "b", "a, b", "c"])
+    with pytest.raises(Untrue, match="more than one way"):
+        listing("a, b and c", axis.identify)
+    assert listing("a, c and 3 more", axis.identify) == ([0, 3], 3)
+
+
+def test_rounded_numbers_must_be_marked():
+    from decimal import Decimal
+
+    assert stands_for("0.81", Decimal("0.81"))
+    assert not stands_for("0.2033", Decimal("0.20333"))
+    assert stands_for("≈0.2033", Decimal("0.20333")) and not stands_for("≈0.2034", Decimal("0.20333"))
+    assert stands_for("−2.4", Decimal("-2.4"))
+
+
+def test_ties_for_an_extreme_are_counted_and_signed_data_names_the_strongest_effect():
+    import pandas as pd
+
+    frame = pd.DataFrame({"row": ["a", "a", "b", "b"], "column": [1, 2, 1, 2], "value": [-0.001, -2.4, -0.5, -2.4]})
+    texts = [o["text"] for o in report(frame, name="neg").findings["observations"] if o["kind"] == "extremes"]
+    assert texts == ["The strongest negative effect is −2.4, at 2 cells: row a, column 2; row b, column 2."]
+
+
+def test_verify_table_reads_the_printed_rule_and_counts(built):
+    findings = json.loads((built / "head-scores.findings.json").read_text())
+    raw = (built / "head-scores.data.tsv").read_bytes()
+    verdicts = verify_table(raw, ".tsv", findings, (built / "head-scores.md").read_text())
+    assert all(v.ok for v in verdicts)
+    assert [v.where for v in verdicts[:4]] == ["data", "level rule", "overview", "levels"]
+    assert len(verdicts) == 4 + len(findings["observations"])
