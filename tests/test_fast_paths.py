@@ -45,7 +45,7 @@ def _plain_similar(grid, groups, s: AnalysisSettings):
     reps = [g[0] for g in groups]
     pairs = [pair for i, a in enumerate(reps) for b in reps[i + 1:]
              if (pair := similar_pair(grid, a, b, s.similar_min)) is not None]
-    pairs.sort(key=lambda p: -p.value)
+    pairs.sort(key=lambda p: p.value if p.metric == "max_difference" else -p.value)  # closest first
     return pairs[: s.similar_max_pairs]
 
 

@@ -70,6 +70,13 @@ EXTRA = {
         "h2,High,Low,High,Low,High,Low,Low\n",
         "settings: {analysis: {similar_min: 0.8, periodic_exclusive_only: false}, chart: {static_image: false}}\n",
     ),
+    "sparse.csv": (
+        "label,1,2,3\n"
+        "a,,,\n"
+        "b,0.1,0.5,0.9\n"
+        "c,0.12,0.5,0.88\n",
+        "settings: {chart: {static_image: false}}\n",
+    ),
     "constant.jsonl": (
         '{"row": "a", "column": 1, "value": 0.5}\n{"row": "b", "column": 1, "value": 0.5}\n',
         "settings: {chart: {static_image: false}}\n",
@@ -101,7 +108,7 @@ def test_small_datasets_cover_every_observation_kind_and_match_the_schema(extra_
     seen = {o["kind"] for f in everything for o in f["observations"]}
     assert seen == {k.kind for k in ALL_KINDS}
     metrics = {o["metric"] for f in everything for o in f["observations"] if o["kind"] == "similar_rows"}
-    assert metrics == {"pearson", "agreement"}
+    assert metrics == {"max_difference", "agreement"}
     assert extra_findings["constant"]["levels"]["high_from"] is None  # all values equal: no cut points
 
 

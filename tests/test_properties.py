@@ -77,9 +77,14 @@ def verify(obs, rows, columns, cells, findings):
         first = obs["rows"][0]
         same = all(grid.get((r, c)) == grid.get((first, c)) for r in obs["rows"] for c in present_cols)
         return same and obs["positions"] == sum((first, c) in grid for c in present_cols)
+    if kind == "empty":
+        labels = obs["labels"]
+        if obs["axis"] == "rows":
+            return all((r, c) not in grid for r in labels for c in present_cols)
+        return all((r, c) not in grid for r in present_rows for c in labels)
     if kind == "periodic":
         def key(i, c):
-            return c if all(isinstance(x, int) for x in present_cols) else i
+            return int(c) if obs["by"] == "label" else i
         on = [c for i, c in enumerate(present_cols) if key(i, c) % obs["period"] == obs["phase"]]
         off = [c for c in present_cols if c not in on]
         holds = all(level.get((r, c)) == obs["level"] for r in obs["rows"] for c in on)
@@ -106,14 +111,15 @@ def verify(obs, rows, columns, cells, findings):
         return obs["cells"] == want
     if kind == "extremes":
         values = [v for v in grid.values()]
-        target = max(values) if obs["extreme"] == "max" else min(values)
+        target = max(values) if obs["extreme"] in ("max", "strongest_positive") else min(values)
         want = [[r, c, target] for r in present_rows for c in present_cols if grid.get((r, c)) == target]
         return obs["value"] == target and obs["cells"] == want
     if kind == "similar_rows":
         a, b = obs["rows"]
         shared = [c for c in present_cols if (a, c) in grid and (b, c) in grid]
-        if obs["metric"] == "pearson":
-            value = np.corrcoef([grid[(a, c)] for c in shared], [grid[(b, c)] for c in shared])[0, 1]
+        if obs["metric"] == "max_difference":
+            value = max(abs(grid[(a, c)] - grid[(b, c)]) for c in shared)
+            return abs(value - obs["value"]) < 1e-9 and 0 < value <= obs["threshold"]
         else:
             value = np.mean([level[(a, c)] == level[(b, c)] for c in shared])
         return abs(value - obs["value"]) < 1e-9 and value >= obs["threshold"]

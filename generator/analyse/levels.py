@@ -9,7 +9,9 @@ reader can redo the split by hand.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal, localcontext
+from fractions import Fraction
 
 import numpy as np
 
@@ -27,7 +29,12 @@ class LevelScheme:
 
     For numeric data ``high_from`` and ``low_to`` are the cut points: a cell
     ``>= high_from`` is the first level, ``<= low_to`` the last, anything between
-    the middle one. ``basis`` says where the cut points came from.
+    the middle one (where the two cuts are equal, a cell on them is the first
+    level). ``basis`` says where the cut points came from. The cuts are computed
+    exactly from the values' decimal digits; ``high_stated`` and ``low_stated`` are
+    the decimals the page prints: the shortest (at least 4 significant digits) that
+    put every cell in the same level as the exact cut, so the rule as printed is
+    the rule applied.
     """
 
     names: tuple[str, ...]
@@ -38,6 +45,8 @@ class LevelScheme:
     basis: str = ""
     minimum: float | None = None
     maximum: float | None = None
+    high_stated: str | None = None
+    low_stated: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,11 +80,13 @@ def level_grid(matrix: Matrix, rule: LevelRule, *, source: str, categories: tupl
     if matrix.kind == "categorical":
         scheme = LevelScheme(names=_category_order(matrix.values, categories), rule="categories")
         return LevelGrid(matrix.rows, matrix.columns, matrix.values, None, scheme)
-    scheme = _numeric_scheme(matrix.values, rule, source, values_meaning)
+    scheme, high_cut, low_cut = _numeric_scheme(matrix.values, rule, source, values_meaning)
     values = matrix.values
     codes = np.ones(values.shape, dtype=np.int8)  # the middle level
-    codes[values <= scheme.low_to] = 2
-    codes[values >= scheme.high_from] = 0  # where the cut points meet, the first level wins
+    if high_cut is not None:
+        codes[_at_or_below(values, low_cut)] = 2
+        codes[_at_or_above(values, high_cut)] = 0  # where the cut points meet, the first level wins
+        scheme = _stated(scheme, values, high_cut, low_cut)
     codes[np.isnan(values)] = -1
     levels = np.array([*scheme.names, None], dtype=object)[codes]  # code -1 picks the None at the end
     grid = LevelGrid(matrix.rows, matrix.columns, levels, values, scheme)
@@ -92,6 +103,61 @@ def _codes_of(levels: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
     return codes
 
 
+def exact(x: float) -> Fraction:
+    """A value as the decimal its shortest digits write (what the file said), exactly."""
+    return Fraction(Decimal(repr(float(x))))
+
+
+def _at_or_above(values: np.ndarray, cut: Fraction) -> np.ndarray:
+    """values >= cut, exactly: floats decide unless a value's float equals the cut's, then its digits do."""
+    edge = float(cut)
+    with np.errstate(invalid="ignore"):
+        out = values > edge
+        for i in np.flatnonzero(values.ravel() == edge):
+            out.flat[i] = exact(values.flat[i]) >= cut
+    return out
+
+
+def _at_or_below(values: np.ndarray, cut: Fraction) -> np.ndarray:
+    edge = float(cut)
+    with np.errstate(invalid="ignore"):
+        out = values < edge
+        for i in np.flatnonzero(values.ravel() == edge):
+            out.flat[i] = exact(values.flat[i]) <= cut
+    return out
+
+
+def _stated(scheme: LevelScheme, values: np.ndarray, high: Fraction, low: Fraction) -> LevelScheme:
+    """The shortest printable cuts (from 4 significant digits up) under which every cell keeps its level."""
+    finite = values[~np.isnan(values)]
+    want_high, want_low = _at_or_above(finite, high), _at_or_below(finite, low)
+    for digits in range(4, 30):
+        high_text, low_text = _round(high, digits), _round(low, digits)
+        same_cut = high == low
+        if (high_text == low_text) != same_cut:
+            continue
+        printed_high, printed_low = Fraction(Decimal(high_text)), Fraction(Decimal(low_text))
+        below = _below(finite, printed_low) if same_cut else _at_or_below(finite, printed_low)
+        if np.array_equal(_at_or_above(finite, printed_high), want_high) and np.array_equal(below, want_low & ~want_high):
+            return replace(scheme, high_stated=high_text, low_stated=low_text)
+    return replace(scheme, high_stated=_round(high, 40), low_stated=_round(low, 40))
+
+
+def _below(values: np.ndarray, cut: Fraction) -> np.ndarray:
+    return ~_at_or_above(values, cut)
+
+
+def _round(x: Fraction, digits: int) -> str:
+    """``x`` to ``digits`` significant digits, as plain decimal text without needless zeros."""
+    if x == 0:
+        return "0"
+    with localcontext() as ctx:
+        ctx.prec = digits
+        d = +(Decimal(x.numerator) / Decimal(x.denominator))
+    d = d.normalize()
+    return format(d, "f")
+
+
 def _category_order(values: np.ndarray, categories: tuple[str, ...]) -> tuple[str, ...]:
     present = list(dict.fromkeys(v for v in values.ravel() if v is not None))
     if categories:
@@ -102,7 +168,9 @@ def _category_order(values: np.ndarray, categories: tuple[str, ...]) -> tuple[st
     return tuple(present)
 
 
-def _numeric_scheme(values: np.ndarray, rule: LevelRule, source: str, meaning: str | None) -> LevelScheme:
+def _numeric_scheme(values: np.ndarray, rule: LevelRule, source: str,
+                    meaning: str | None) -> tuple[LevelScheme, Fraction | None, Fraction | None]:
+    """The scheme and its two exact cuts (None when every value is equal)."""
     finite = values[~np.isnan(values)]
     if finite.size == 0:
         raise InputError.at(source, "values", "every cell is missing")
@@ -110,23 +178,38 @@ def _numeric_scheme(values: np.ndarray, rule: LevelRule, source: str, meaning: s
     signed = meaning == "effect" or (lo < 0 < hi and meaning != "attention")
     names = ("Positive", "Neutral", "Negative") if signed else ("High", "Neutral", "Low")
     common = dict(names=names, rule=rule.rule, signed=signed, minimum=lo, maximum=hi)
+
+    def scheme(high: Fraction, low: Fraction, basis: str):
+        return LevelScheme(**common, high_from=float(high), low_to=float(low), basis=basis), high, low
+
     if rule.rule == "thirds":
         if lo == hi:
-            return LevelScheme(**common, high_from=float("inf"), low_to=float("-inf"), basis="all values are equal")
+            return LevelScheme(**common, high_from=float("inf"), low_to=float("-inf"),
+                               basis="all values are equal"), None, None
         if signed:
-            cut = max(abs(lo), abs(hi)) / 3
-            return LevelScheme(**common, high_from=cut, low_to=-cut, basis="a third of the largest magnitude")
-        third = (hi - lo) / 3
-        return LevelScheme(**common, high_from=lo + 2 * third, low_to=lo + third, basis="thirds of the value range")
+            cut = max(abs(exact(lo)), abs(exact(hi))) / 3
+            return scheme(cut, -cut, "a third of the largest magnitude")
+        third = (exact(hi) - exact(lo)) / 3
+        return scheme(exact(lo) + 2 * third, exact(lo) + third, "thirds of the value range")
     if rule.high is None or rule.low is None:
         raise InputError.at(source, "levels", f"rule '{rule.rule}' needs both 'high' and 'low'")
     if rule.low > rule.high:
         raise InputError.at(source, "levels", f"'low' ({rule.low}) is above 'high' ({rule.high})")
     if rule.rule == "thresholds":
-        return LevelScheme(**common, high_from=rule.high, low_to=rule.low, basis="fixed thresholds")
+        return scheme(exact(rule.high), exact(rule.low), "fixed thresholds")
     if rule.rule == "quantiles":
         if not (0 <= rule.low <= 1 and 0 <= rule.high <= 1):
             raise InputError.at(source, "levels", "quantiles must lie between 0 and 1")
-        return LevelScheme(**common, high_from=float(np.quantile(finite, rule.high)),
-                           low_to=float(np.quantile(finite, rule.low)), basis="quantiles of the values")
+        ordered = np.sort(finite)
+        return scheme(_quantile(ordered, rule.high), _quantile(ordered, rule.low), "quantiles of the values")
     raise InputError.at(source, "levels.rule", f"unknown rule {rule.rule!r}; use thirds, thresholds or quantiles")
+
+
+def _quantile(ordered: np.ndarray, q: float) -> Fraction:
+    """numpy's default (linear) quantile, exactly: between the order statistics at (n − 1) q."""
+    h = (len(ordered) - 1) * exact(q)
+    below = int(h)
+    a = exact(ordered[below])
+    if h == below:
+        return a
+    return a + (h - below) * (exact(ordered[below + 1]) - a)

@@ -1,8 +1,9 @@
 """Find facts and observations in a level grid. Nothing here formats text.
 
-The finders are vectorised and may be clever; each observation they return is
-then re-checked by its own plain ``check`` (see :mod:`generator.analyse.observations`)
-and dropped, loudly in the findings' ``rejected`` count, if the check fails.
+The finders are vectorised and may be clever; the sentence printed for each
+observation they return is then checked by the independent verify stage
+(:mod:`generator.verify`, run by :mod:`generator.kinds.gate`), which leaves a failed
+claim out, loudly in the findings' ``rejected`` count.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 from generator.analyse.levels import LevelGrid
 from generator.analyse.observations import (
     AxisGaps,
+    EmptyRows,
     Extremes,
     IdenticalRows,
     LevelRuns,
@@ -53,10 +55,12 @@ class Analysis:
 
 
 def analyse(grid: LevelGrid, settings: AnalysisSettings) -> Analysis:
-    """Run every finder, keep what its check confirms, in the order the report lists them."""
+    """Run every finder, in the order the report lists them (the verify stage then checks each)."""
     found: list[Observation] = []
     groups = identical_groups(grid)
-    found += [IdenticalRows(rows=[grid.rows[i] for i in g], positions=_filled(grid, g[0])) for g in groups if len(g) > 1]
+    found += [IdenticalRows(rows=[grid.rows[i] for i in g], positions=_filled(grid, g[0]))
+              for g in groups if len(g) > 1 and _filled(grid, g[0]) > 0]
+    found += find_empty(grid)
     found += find_periodic(grid, groups, settings)
     if len(groups) <= settings.level_runs_max_rows:
         found += find_level_runs(grid, groups)
@@ -64,9 +68,18 @@ def analyse(grid: LevelGrid, settings: AnalysisSettings) -> Analysis:
     found += find_missing(grid)
     found += find_extremes(grid)
     found += find_similar(grid, groups, settings)
-    kept = [o for o in found if o.check(grid)]
-    rejected = [o for o in found if o not in kept]
-    return Analysis(facts=describe(grid), observations=kept, rejected=rejected)
+    return Analysis(facts=describe(grid), observations=found)
+
+
+def find_empty(grid: LevelGrid) -> list[EmptyRows]:
+    """Rows, then columns, with no value at all (none when the whole grid is empty of one kind)."""
+    present = grid.levels != None  # noqa: E711
+    found = []
+    for axis, labels, filled in (("rows", grid.rows, present.any(axis=1)), ("columns", grid.columns, present.any(axis=0))):
+        empty = np.flatnonzero(~filled)
+        if 0 < len(empty) < len(labels):
+            found.append(EmptyRows(axis=axis, labels=[labels[i] for i in empty]))
+    return found
 
 
 def describe(grid: LevelGrid) -> Facts:
@@ -87,7 +100,8 @@ def describe(grid: LevelGrid) -> Facts:
 def identical_groups(grid: LevelGrid) -> list[list[int]]:
     """Rows grouped by identical content (levels and, for numbers, values), in first-seen order."""
     keys: dict[bytes, list[int]] = {}
-    values = None if grid.values is None else np.nan_to_num(grid.values, nan=np.inf)
+    # + 0.0 turns -0.0 into 0.0: rows equal in value are identical whatever their bytes
+    values = None if grid.values is None else np.nan_to_num(grid.values + 0.0, nan=np.inf)
     codes = grid.codes
     for r in range(len(grid.rows)):
         key = codes[r].tobytes() if values is None else values[r].tobytes() + codes[r].tobytes()
@@ -102,21 +116,22 @@ def find_periodic(grid: LevelGrid, groups: list[list[int]], settings: AnalysisSe
     in time linear in the columns: whether a column holds one level in all those
     rows (and which), and which levels occur in it at all.
     """
-    keys = np.array(period_keys(grid))
-    if len(keys) < 2 * settings.periodic_min_support:
+    n = len(grid.columns)
+    if n < 2 * settings.periodic_min_support:
         return []
+    bases = {period: period_keys(grid.columns, period) for period in range(2, settings.periodic_max_period + 1)}
     names = grid.scheme.names
     candidates = [list(range(len(grid.rows)))] + (groups if 1 < len(groups) <= settings.level_runs_max_rows else [])
     found: list[Periodic] = []
-    covered: set[tuple[int, int, str]] = set()
+    covered: set[tuple[int, int, str, str]] = set()
     for rows in candidates:
         block = grid.codes[rows]
         top = block[0]
         uniform = (block == top).all(axis=0)  # the column holds top's level in every row
-        occurs = np.array([(block == k).any(axis=0) for k in range(len(names))]).reshape(len(names), len(keys))
-        held: set[tuple[int, int, str]] = set()
-        for period in range(2, settings.periodic_max_period + 1):
-            residue = keys % period
+        occurs = np.array([(block == k).any(axis=0) for k in range(len(names))]).reshape(len(names), n)
+        held: set[tuple[int, int, str, str]] = set()
+        for period, (keys, by) in bases.items():
+            residue = np.array(keys) % period
             for phase in range(period):
                 on = residue == phase
                 count = int(on.sum())
@@ -129,13 +144,13 @@ def find_periodic(grid: LevelGrid, groups: list[list[int]], settings: AnalysisSe
                 if settings.periodic_exclusive_only and not exclusive:
                     continue
                 first = names[code]
-                held.add((period, phase, first))
-                if any((q, phase % q, first) in held for q in range(2, period) if period % q == 0):
+                held.add((period, phase, first, by))
+                if any((q, phase % q, first, by) in held for q in range(2, period) if period % q == 0):
                     continue  # a shorter period already says this
-                if (period, phase, first) in covered:
+                if (period, phase, first, by) in covered:
                     continue  # already said of all rows together
                 found.append(Periodic(rows=[grid.rows[r] for r in rows], period=period, phase=phase,
-                                      level=str(first), exclusive=bool(exclusive), columns=count))
+                                      level=str(first), exclusive=bool(exclusive), columns=count, by=by))
         if rows == candidates[0]:
             covered = set(held)
     return found
@@ -189,129 +204,138 @@ def find_missing(grid: LevelGrid) -> list[MissingCells]:
 
 
 def find_extremes(grid: LevelGrid) -> list[Extremes]:
+    """The largest and smallest values, every cell holding each; signed data: the strongest effect of each sign.
+
+    Values compare by value (``-0.0`` is ``0.0``). In data with negative values
+    (signed, or all at most 0) "the largest value" would name the weakest effect,
+    so there the extremes are the strongest positive and negative effects, the
+    stronger first.
+    """
     if grid.values is None:
         return []
-    found = []
-    for extreme, pick in (("max", np.nanmax), ("min", np.nanmin)):
-        target = float(pick(grid.values))
-        cells = [[grid.rows[r], grid.columns[c], target] for r, c in np.argwhere(grid.values == target)]
-        found.append(Extremes(extreme=extreme, value=target, cells=cells))
-    if found[0].value == found[1].value:
+    high, low = float(np.nanmax(grid.values)), float(np.nanmin(grid.values))
+    if high == low:
         return []  # a constant grid has no extremes worth stating
-    return found
+
+    def at(target: float) -> list:
+        return [[grid.rows[r], grid.columns[c], target] for r, c in np.argwhere(grid.values == target)]
+
+    if grid.scheme.signed or low < 0:
+        found = []
+        if high > 0:
+            found.append(Extremes(extreme="strongest_positive", value=high + 0.0, cells=at(high)))
+        if low < 0:
+            found.append(Extremes(extreme="strongest_negative", value=low, cells=at(low)))
+        return sorted(found, key=lambda e: -abs(e.value))
+    return [Extremes(extreme="max", value=high + 0.0, cells=at(high)),
+            Extremes(extreme="min", value=low + 0.0, cells=at(low))]
 
 
 def find_similar(grid: LevelGrid, groups: list[list[int]], settings: AnalysisSettings) -> list[SimilarRows]:
-    """Pairs of distinct rows (one per identical group) close by Pearson r or level agreement."""
+    """Pairs of distinct rows (one per identical group) close in value, or mostly of the same level.
+
+    Similar means close in value, not merely correlated: a row that is another plus
+    a constant has r = 1 but is not close. Numbers: at every shared column the two
+    rows differ by at most :func:`closeness` (a share of the value range). Categories:
+    the same level at a share of at least ``similar_min`` of the shared columns.
+    """
     reps = [g[0] for g in groups]
     if len(reps) < 2:
         return []
     pairs = [pair for a, b in _similar_candidates(grid, reps, settings.similar_min)
              if (pair := similar_pair(grid, a, b, settings.similar_min)) is not None]
-    pairs.sort(key=lambda p: -p.value)
+    if grid.values is not None:
+        pairs.sort(key=lambda p: p.value)
+    else:
+        pairs.sort(key=lambda p: -p.value)
     return pairs[: settings.similar_max_pairs]
 
 
-def similar_pair(grid: LevelGrid, a: int, b: int, threshold: float) -> SimilarRows | None:
-    """Rows ``a`` and ``b`` as a similar pair, exactly, or None (fewer than 3 shared cells, constant, or apart)."""
+def closeness(grid: LevelGrid, similar_min: float) -> float | None:
+    """How far apart two numeric rows may be and still be close: (1 − similar_min) × the value range,
+    to 2 significant digits (so the page states it exactly). None when every value is equal."""
+    finite = grid.values[~np.isnan(grid.values)]
+    spread = float(finite.max() - finite.min()) if finite.size else 0.0
+    limit = (1 - similar_min) * spread
+    if not limit > 0:
+        return None
+    return float(f"{limit:.2g}")
+
+
+def similar_pair(grid: LevelGrid, a: int, b: int, similar_min: float) -> SimilarRows | None:
+    """Rows ``a`` and ``b`` as a similar pair, exactly, or None (fewer than 3 shared cells, equal there, or apart)."""
     shared = (grid.levels[a] != None) & (grid.levels[b] != None)  # noqa: E711
-    if shared.sum() < 3:
+    n = int(shared.sum())
+    if n < 3:
         return None
+    rows = [grid.rows[a], grid.rows[b]]
     if grid.values is not None:
-        x, y = grid.values[a, shared], grid.values[b, shared]
-        if x.std() == 0 or y.std() == 0:
+        limit = closeness(grid, similar_min)
+        if limit is None:
             return None
-        metric, value = "pearson", float(np.corrcoef(x, y)[0, 1])
-    else:
-        metric, value = "agreement", float(np.mean(grid.levels[a, shared] == grid.levels[b, shared]))
-    if value < threshold:
+        gap = _max_difference(grid.values[a, shared], grid.values[b, shared])
+        if gap == 0 or gap > limit:
+            return None
+        return SimilarRows(rows=rows, metric="max_difference", value=gap, threshold=limit, shared=n)
+    agree = int(np.sum(grid.levels[a, shared] == grid.levels[b, shared]))
+    if agree == n or agree < similar_min * n:
         return None
-    return SimilarRows(rows=[grid.rows[a], grid.rows[b]], metric=metric, value=value, threshold=threshold)
+    return SimilarRows(rows=rows, metric="agreement", value=agree / n, threshold=similar_min, shared=n, agree=agree)
+
+
+def _max_difference(x: np.ndarray, y: np.ndarray) -> float:
+    """max |x − y|, exactly from the numbers' shortest digits (float subtraction rounds)."""
+    from decimal import Decimal
+
+    gaps = np.abs(x - y)
+    top = gaps.max()
+    near = np.flatnonzero(gaps >= top * (1 - 1e-9))
+    exact = max(abs(Decimal(repr(float(x[i]))) - Decimal(repr(float(y[i])))) for i in near)
+    return float(exact)
 
 
 _CHUNK = 256
 _SLACK = 1e-6
 
 
-def _similar_candidates(grid: LevelGrid, reps: list[int], threshold: float):
-    """Pairs (a, b) of ``reps``, in the order of the plain double loop, that may reach ``threshold``.
+def _similar_candidates(grid: LevelGrid, reps: list[int], similar_min: float):
+    """Pairs (a, b) of ``reps``, in the order of the plain double loop, that may be similar.
 
-    A prefilter only: pairwise-complete Pearson r (or level agreement) for a block of
-    rows at a time by matrix products, keeping any pair within a slack of the threshold
-    or not computable this way; the exact per-pair code in :func:`find_similar` then
-    decides. Linear algebra instead of n²/2 Python-level pair computations, and only
-    the upper triangle of the pair matrix.
+    A prefilter only, by matrix products for a block of rows at a time instead of
+    n²/2 Python-level comparisons: numbers whose root-mean-square difference over the
+    shared columns (a lower bound of the largest difference) is within the closeness
+    limit, categories whose level agreement reaches the threshold, both with a
+    slack; the exact per-pair code in :func:`similar_pair` then decides.
     """
-    codes = grid.codes[reps]
-    if grid.values is not None and (codes >= 0).all():
-        yield from _complete_candidates(grid.values[reps], reps, threshold)
-        return
-    present = (codes >= 0).astype(np.float64)
+    present = (grid.levels[reps] != None).astype(np.float64)  # noqa: E711
     if grid.values is not None:
+        limit = closeness(grid, similar_min)
+        if limit is None:
+            return
         values = grid.values[reps]
-        # r is unchanged by shifting a row by a constant, on any subset of its columns:
-        # centring each row first keeps the sums below well-conditioned.
-        with np.errstate(invalid="ignore"):
-            means = np.nanmean(np.where(present > 0, values, np.nan), axis=1, keepdims=True)
-        x = np.nan_to_num(values - np.nan_to_num(means), nan=0.0) * present
+        centre = float(np.nanmean(values))
+        x = np.nan_to_num(values - centre, nan=0.0) * present
+        x2 = x ** 2
     else:
-        onehot = [(codes == k).astype(np.float64) for k in range(len(grid.scheme.names))]
+        names = {name: k for k, name in enumerate(grid.scheme.names)}
+        codes = np.vectorize(lambda v: -1 if v is None else names.get(v, -1), otypes=[np.int64])(grid.levels[reps])
+        onehot = [(codes == k).astype(np.float64) for k in range(len(names))]
     n = len(reps)
     for start in range(0, n, _CHUNK):
         stop = min(n, start + _CHUNK)
-        rest = slice(start, n)  # pairs (i, j) with j >= i only
-        shared = present[start:stop] @ present[rest].T
+        shared = present[start:stop] @ present.T
         with np.errstate(divide="ignore", invalid="ignore"):
             if grid.values is not None:
-                sx = x[start:stop] @ present[rest].T
-                sy = present[start:stop] @ x[rest].T
-                sxx = (x[start:stop] ** 2) @ present[rest].T
-                syy = present[start:stop] @ (x[rest] ** 2).T
-                sxy = x[start:stop] @ x[rest].T
-                cov = sxy - sx * sy / shared
-                var = (sxx - sx ** 2 / shared) * (syy - sy ** 2 / shared)
-                score = cov / np.sqrt(var)
-                score[~(var > 1e-12 * np.maximum(1.0, sxx * syy))] = np.inf  # near-constant: let the exact code judge
+                d2 = x2[start:stop] @ present.T + present[start:stop] @ x2.T - 2 * (x[start:stop] @ x.T)
+                scale = x2[start:stop].sum(1, keepdims=True) + x2.sum(1)[None, :]
+                rms = np.sqrt(np.maximum(d2 - 1e-9 * scale, 0) / shared)
+                keep = (shared >= 3) & ~(rms > limit * (1 + _SLACK))
             else:
-                agree = sum(h[start:stop] @ h[rest].T for h in onehot)
-                score = agree / shared
-        keep = (shared >= 3) & ~(score < threshold - _SLACK)
-        yield from _upper_pairs(keep, start, reps)
-
-
-def _complete_candidates(values: np.ndarray, reps: list[int], threshold: float):
-    """:func:`_similar_candidates` when no cell of these rows is missing: r is a dot product.
-
-    Each row is centred and scaled to unit length once, so a block of r is one
-    matrix product. A row whose own ``std()`` is 0 is never similar (as in
-    :func:`similar_pair`); a row so flat that rounding could blur its r goes to the
-    exact code with every partner.
-    """
-    if values.shape[1] < 3:
-        return  # fewer than 3 shared cells: no pair is similar
-    live = np.array([values[i].std() != 0 for i in range(len(values))], dtype=bool)
-    x = values - values.mean(axis=1, keepdims=True)
-    norm = np.sqrt(np.einsum("ij,ij->i", x, x))
-    scale = np.abs(values).max(axis=1) * np.sqrt(values.shape[1])
-    exact = live & ~(norm > 1e-8 * scale)
-    z = x / np.where(norm > 0, norm, 1.0)[:, None]
-    n = len(reps)
-    for start in range(0, n, _CHUNK):
-        stop = min(n, start + _CHUNK)
-        score = z[start:stop] @ z[start:].T
-        score[exact[start:stop], :] = np.inf
-        score[:, exact[start:]] = np.inf
-        keep = ~(score < threshold - _SLACK)
-        keep[~live[start:stop], :] = False
-        keep[:, ~live[start:]] = False
-        yield from _upper_pairs(keep, start, reps)
-
-
-def _upper_pairs(keep: np.ndarray, start: int, reps: list[int]):
-    """The (a, b), a before b, marked in ``keep`` (rows ``start:``, columns ``start:``), in row order."""
-    for i, j in zip(*np.nonzero(keep)):
-        if i < j:
-            yield reps[start + i], reps[start + j]
+                agree = sum(h[start:stop] @ h.T for h in onehot)
+                keep = (shared >= 3) & ~(agree / shared < similar_min - _SLACK)
+        for i, j in zip(*np.nonzero(keep)):
+            if start + i < j:
+                yield reps[start + i], reps[j]
 
 
 def column_unit(grid: LevelGrid):
