@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from conftest import EXAMPLES
 
+import pytest
+
 from generator import report
+from generator.errors import InputError
 
 
 def test_an_override_can_extend_the_builtin_report_and_replace_one_block(tmp_path):
@@ -17,15 +20,34 @@ def test_an_override_can_extend_the_builtin_report_and_replace_one_block(tmp_pat
     assert "## Key Observations" in md  # the rest of the built-in page is still there
 
 
-def test_an_override_of_the_sentences_changes_the_findings_text_too(tmp_path):
-    (tmp_path / "observations.j2").write_text(
+def _decorated_sentences(folder):
+    (folder / "observations.j2").write_text(
         '{% import "default:observations.j2" as base %}\n'
         "{% macro sentence(o, ax) %}[{{ o.kind }}] {{ base.sentence(o, ax) }}{% endmacro %}\n"
         "{% macro ranges_phrase(ranges, ax) %}{{ base.ranges_phrase(ranges, ax) }}{% endmacro %}\n"
     )
+
+
+def test_an_override_of_the_sentences_is_verified_as_printed(tmp_path):
+    """A reworded sentence is what the reader reads, so it is what the verify stage checks: one it
+    cannot read fails the build under verify.strict, naming the claim, and is left out otherwise."""
+    _decorated_sentences(tmp_path)
+    with pytest.raises(InputError, match=r"verify, observation 1: .*\[identical_rows\] MLP and ATT are identical"):
+        report(EXAMPLES / "seed-mlp-att.csv", templates_dir=tmp_path)
+    lenient = report(EXAMPLES / "seed-mlp-att.csv", templates_dir=tmp_path, settings={"verify": {"strict": False}})
+    assert lenient.findings["observations"] == [] and lenient.findings["rejected"] == 6
+    assert "[identical_rows]" not in lenient.markdown
+
+
+def test_an_override_of_the_readings_changes_the_findings_hypotheses_too(tmp_path):
+    (tmp_path / "hypotheses.j2").write_text(
+        '{% import "default:hypotheses.j2" as base %}\n'
+        "{% macro interpretation(o, ax, meta) %}[{{ o.kind }}] {{ base.interpretation(o, ax, meta) }}{% endmacro %}\n"
+        "{% macro implication(o, ax, meta) %}{{ base.implication(o, ax, meta) }}{% endmacro %}\n"
+    )
     r = report(EXAMPLES / "seed-mlp-att.csv", templates_dir=tmp_path)
-    first = r.findings["observations"][0]["text"]
-    assert first.startswith("[identical_rows] MLP and ATT are identical")
+    first = r.findings["hypotheses"][0]["text"]
+    assert first.startswith("[identical_rows] MLP and ATT may be driven")
     assert "&#91;identical&#95;rows&#93;" in r.markdown  # printed escaped, like every value
 
 

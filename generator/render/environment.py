@@ -48,6 +48,8 @@ def _filters(label_limit: int) -> dict:
     return {
         "label": partial(text.label, limit=label_limit),
         "number": text.number,
+        "exact": text.exact,
+        "percent": text.percent,
         "listing": text.listing,
         "span": text.span,
         "ordinal": text.ordinal,

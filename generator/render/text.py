@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from decimal import Decimal
 from typing import Any, Iterable
 
 from markupsafe import Markup
@@ -97,27 +98,72 @@ def json_script(data: Any) -> Markup:
 
 
 def label(value: Any, limit: int = 80) -> str:
-    """A row or column label as a reader sees it: numbers plainly, long text cut with an ellipsis."""
-    if isinstance(value, float) and not math.isnan(value):
-        return number(value)
+    """A row or column label as a reader sees it: numbers exactly (never rounded), long text cut with an ellipsis."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not (isinstance(value, float)
+                                                                                and math.isnan(value)):
+        return exact(value)
     text = plain(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def number(value: Any, digits: int = 4) -> str:
-    """Numbers short but exact enough to check: 4 significant digits, integers as integers."""
-    if value is None:
-        return "missing"
+MINUS = "−"
+
+
+def exact(value: Any) -> str:
+    """The shortest text that is exactly this number: a float's shortest round-trip digits, '−' for minus.
+
+    For values a reader must be able to look up or recompute (labels, extremes, cut
+    points): ``1000.25`` stays ``1000.25``; ``2.0`` is ``2``; ``-0.0`` is ``0``.
+    """
     if isinstance(value, bool):
         return str(value)
-    if isinstance(value, int):
-        return str(value)
+    if isinstance(value, (int, str)):  # a str is a decimal already chosen to print (a stated cut point)
+        text = str(value)
+    else:
+        value = float(value)
+        if math.isinf(value):
+            return "infinity" if value > 0 else "minus infinity"
+        if value == 0:
+            return "0"
+        text = repr(value)
+        if "e" not in text and text.endswith(".0"):
+            text = text[:-2]
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
+def number(value: Any, digits: int = 4) -> str:
+    """A number short but honest: exact when ``digits`` significant digits hold it, else rounded and marked ``≈``."""
+    if value is None:
+        return "missing"
+    if isinstance(value, (bool, int)):
+        return exact(value)
     value = float(value)
-    if math.isinf(value):
-        return "infinity" if value > 0 else "minus infinity"
-    if value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return f"{value:.{digits}g}".replace("-", "−")
+    shown = exact(value)
+    if math.isinf(value) or _significant(shown) <= digits or (value.is_integer() and abs(value) < 1e15):
+        return shown
+    rounded = Decimal(repr(value))
+    rounded = rounded.quantize(Decimal(1).scaleb(rounded.adjusted() - digits + 1)).normalize()
+    text = format(rounded, "f") if -12 < rounded.adjusted() < 15 else format(rounded, "e")
+    return "≈" + (MINUS + text[1:] if text.startswith("-") else text)
+
+
+def percent(share: Any, digits: int = 1) -> str:
+    """A share as a percentage: exact when ``digits`` decimals hold it, else rounded and marked ``≈``
+    (with more decimals where rounding would print 0% or 100% for a share that is neither)."""
+    value = float(share) * 100
+    shown = exact(value)
+    places = -Decimal(shown.replace(MINUS, "-")).normalize().as_tuple().exponent
+    if places <= digits:
+        return f"{shown}%"
+    for more in range(digits, 15):
+        text = f"{value:.{more}f}"
+        if float(text) not in (0.0, 100.0):
+            return f"≈{text}%"
+    return f"≈{value:.{digits}f}%"
+
+
+def _significant(text: str) -> int:
+    return len(Decimal(text.replace(MINUS, "-")).normalize().as_tuple().digits)
 
 
 def listing(items: Iterable[Any], limit: int = 50, conj: str = "and") -> str:
@@ -132,7 +178,11 @@ def listing(items: Iterable[Any], limit: int = 50, conj: str = "and") -> str:
 
 
 def span(first: Any, last: Any) -> str:
-    return label(first) if first == last else f"{label(first)}–{label(last)}"
+    """'16–20'; with a negative end, '−5 to −4' (a dash next to a minus sign misreads)."""
+    if first == last:
+        return label(first)
+    negative = any(isinstance(x, (int, float)) and x < 0 for x in (first, last))
+    return f"{label(first)} to {label(last)}" if negative else f"{label(first)}–{label(last)}"
 
 
 def upper_first(value: Any) -> Any:
