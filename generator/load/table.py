@@ -361,10 +361,15 @@ def _fast_value(raw: Any) -> float:
 def _wide_cells(table: _Table, columns: list[Label], src: str) -> list[_Cell]:
     header = table.header
     cells = []
+    seen: dict[Label, str] = {}
     for row, place in zip(table.rows, table.places):
         label = _label(row[0])
         if label == "":
             raise InputError.at(src, f"{place}, {table.cell_place} '{header[0]}'", "empty row label")
+        if label in seen:  # never merged silently: a wide table's rows are its lines
+            raise InputError.at(src, f"{place}, {table.cell_place} '{header[0]}'",
+                                f"row label {row[0]!r} repeats {seen[label]}; a wide table needs distinct row labels")
+        seen[label] = place
         for name, column, raw in zip(header[1:], columns, row[1:]):
             cells.append(_Cell(label, column, _value(raw), f"{place}, {table.cell_place} '{name}'"))
     return cells

@@ -60,16 +60,27 @@ def _filters(label_limit: int) -> dict:
     }
 
 
-def text_environment(templates_dir: Path | None = None, *, label_limit: int = 80) -> jinja2.Environment:
+def text_environment(templates_dir: Path | None = None, *, label_limit: int = 80,
+                     label_names: dict[str, str] | None = None) -> jinja2.Environment:
     """The text environment, one per folder and limit: compiled templates are kept across datasets
     (compiling them again for each dataset was most of a many-dataset build); Jinja still
-    reloads a template whose file changed."""
-    return _text_environment(_key(templates_dir), label_limit)
+    reloads a template whose file changed. ``label_names`` (labels that would print alike
+    when cut, see :func:`text.distinct_cuts`) gives the dataset its own overlay."""
+    return _with_names(_text_environment(_key(templates_dir), label_limit), label_limit, label_names)
 
 
-def page_environment(templates_dir: Path | None = None, *, label_limit: int = 80) -> jinja2.Environment:
+def page_environment(templates_dir: Path | None = None, *, label_limit: int = 80,
+                     label_names: dict[str, str] | None = None) -> jinja2.Environment:
     """The page environment, cached like :func:`text_environment`."""
-    return _page_environment(_key(templates_dir), label_limit)
+    return _with_names(_page_environment(_key(templates_dir), label_limit), label_limit, label_names)
+
+
+def _with_names(env: jinja2.Environment, label_limit: int, names: dict[str, str] | None) -> jinja2.Environment:
+    if not names:
+        return env
+    overlay = env.overlay()
+    overlay.filters = {**env.filters, "label": partial(text.label, limit=label_limit, names=names)}
+    return overlay
 
 
 def _key(templates_dir: Path | None) -> Path | None:

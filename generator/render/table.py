@@ -88,8 +88,9 @@ def render_dataset(dataset: Dataset, grid: LevelGrid, analysis: Analysis, settin
 def _render_dataset(dataset: Dataset, grid: LevelGrid, analysis: Analysis, settings: Settings, *,
                     slug: str, templates_dir: Path | None, data_name: str | None) -> Rendered:
     limit = settings.input.max_label_chars
-    tenv = text_environment(templates_dir, label_limit=limit)
-    penv = page_environment(templates_dir, label_limit=limit)
+    names = {**text.distinct_cuts(grid.rows, limit), **text.distinct_cuts(grid.columns, limit)}
+    tenv = text_environment(templates_dir, label_limit=limit, label_names=names)
+    penv = page_environment(templates_dir, label_limit=limit, label_names=names)
     ax = _axes(dataset, grid, settings)
     title = dataset.meta.title or dataset.name
     view = chart_view(grid, settings.chart)

@@ -97,13 +97,43 @@ def json_script(data: Any) -> Markup:
     return Markup(text)
 
 
-def label(value: Any, limit: int = 80) -> str:
-    """A row or column label as a reader sees it: numbers exactly (never rounded), long text cut with an ellipsis."""
+def label(value: Any, limit: int = 80, names: dict[str, str] | None = None) -> str:
+    """A row or column label as a reader sees it: numbers exactly (never rounded), long text cut with an ellipsis.
+
+    ``names`` (from :func:`distinct_cuts`) gives the cut of labels that would print
+    alike at ``limit``, lengthened until they differ.
+    """
     if isinstance(value, (int, float)) and not isinstance(value, bool) and not (isinstance(value, float)
                                                                                 and math.isnan(value)):
         return exact(value)
+    if names and isinstance(value, str) and value in names:
+        return names[value]
     text = plain(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def distinct_cuts(labels: Iterable[Any], limit: int) -> dict[str, str]:
+    """For text labels that cut at ``limit`` would print alike, cuts long enough to tell them apart.
+
+    Only the labels that collide are returned (most pages: none). Each colliding
+    label is cut one character later at a time, up to its whole text, until its
+    printed form is unique among every label of the axis.
+    """
+    texts = [x for x in dict.fromkeys(labels) if isinstance(x, str)]
+    printed = {x: label(x, limit) for x in texts}
+    out: dict[str, str] = {}
+    width = limit
+    while True:
+        seen: dict[str, list[str]] = {}
+        for x, shown in printed.items():
+            seen.setdefault(shown, []).append(x)
+        clash = [x for group in seen.values() if len(group) > 1 for x in group if printed[x].endswith("…")]
+        if not clash or width > max(len(plain(x)) for x in clash) + 1:
+            return out
+        width += 1
+        for x in clash:
+            whole = plain(x)
+            printed[x] = out[x] = whole if len(whole) <= width else whole[: width - 1] + "…"
 
 
 MINUS = "−"

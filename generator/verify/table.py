@@ -198,14 +198,23 @@ def _cell_readings(part: str, ev: Evidence) -> list[tuple[int, int]]:
     """'row a, column b': each side starts with its axis noun, then the label."""
     found = []
     for m in re.finditer(", ", part):
-        row, column = _after_noun(part[: m.start()]), _after_noun(part[m.end():])
-        if row is None or column is None:
+        rows = _named(ev.rows, part[: m.start()])
+        columns = _named(ev.columns, part[m.end():])
+        found.extend((r, c) for r in rows for c in columns)
+    return list(dict.fromkeys(found))
+
+
+def _named(axis: Axis, text: str) -> list[int]:
+    """'row a' (the noun, then the label), or a label that starts with its noun itself ('head 1')."""
+    out = []
+    for candidate in (_after_noun(text), text):
+        if candidate is None:
             continue
         try:
-            found.append((ev.rows.identify(row), ev.columns.identify(column)))
+            out.append(axis.identify(candidate))
         except Untrue:
             continue
-    return found
+    return list(dict.fromkeys(out))
 
 
 def _after_noun(text: str) -> str | None:
