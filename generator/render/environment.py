@@ -51,7 +51,7 @@ def _filters(label_limit: int) -> dict:
         "exact": text.exact,
         "percent": text.percent,
         "listing": text.listing,
-        "span": text.span,
+        "span": partial(text.span, limit=label_limit),
         "ordinal": text.ordinal,
         "upper_first": text.upper_first,
         "plain": text.plain,
@@ -78,8 +78,9 @@ def page_environment(templates_dir: Path | None = None, *, label_limit: int = 80
 def _with_names(env: jinja2.Environment, label_limit: int, names: dict[str, str] | None) -> jinja2.Environment:
     if not names:
         return env
-    overlay = env.overlay()
-    overlay.filters = {**env.filters, "label": partial(text.label, limit=label_limit, names=names)}
+    overlay = env.overlay(cache_size=0)  # compiled templates hold their environment: compile against this one
+    overlay.filters = {**env.filters, "label": partial(text.label, limit=label_limit, names=names),
+                       "span": partial(text.span, limit=label_limit, names=names)}
     return overlay
 
 

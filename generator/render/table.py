@@ -88,7 +88,7 @@ def render_dataset(dataset: Dataset, grid: LevelGrid, analysis: Analysis, settin
 def _render_dataset(dataset: Dataset, grid: LevelGrid, analysis: Analysis, settings: Settings, *,
                     slug: str, templates_dir: Path | None, data_name: str | None) -> Rendered:
     limit = settings.input.max_label_chars
-    names = {**text.distinct_cuts(grid.rows, limit), **text.distinct_cuts(grid.columns, limit)}
+    names = text.distinct_cuts([*grid.rows, *grid.columns], limit)  # one cut per text, unique on both axes
     tenv = text_environment(templates_dir, label_limit=limit, label_names=names)
     penv = page_environment(templates_dir, label_limit=limit, label_names=names)
     ax = _axes(dataset, grid, settings)

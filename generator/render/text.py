@@ -11,6 +11,7 @@ shown as visible code points so they cannot reorder the text around them.
 from __future__ import annotations
 
 import json
+import os
 import math
 import re
 from decimal import Decimal
@@ -107,33 +108,43 @@ def label(value: Any, limit: int = 80, names: dict[str, str] | None = None) -> s
                                                                                 and math.isnan(value)):
         return exact(value)
     if names and isinstance(value, str) and value in names:
-        return names[value]
+        return quoted(names[value])
     text = plain(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return quoted(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+#: What joins the parts of a list or a range in a sentence; a label holding one is quoted.
+SEPARATORS = (", ", " and ", "; ", "–", " to ", " by ")
+
+
+def quoted(text: str) -> str:
+    """A label that holds a list or range separator, in curly quotes: 'a, b and c' would read two ways."""
+    return f"“{text}”" if any(sep in text for sep in SEPARATORS) else text
 
 
 def distinct_cuts(labels: Iterable[Any], limit: int) -> dict[str, str]:
-    """For text labels that cut at ``limit`` would print alike, cuts long enough to tell them apart.
+    """For long text labels whose cut at ``limit`` would not name them alone, a longer cut that does.
 
-    Only the labels that collide are returned (most pages: none). Each colliding
-    label is cut one character later at a time, up to its whole text, until its
-    printed form is unique among every label of the axis.
+    A label cut to ``stem…`` stands for the one label that starts with ``stem`` (see
+    docs/reading-a-report.md), so the stem must be longer than what the label shares
+    with any other label of the axis; when that is the whole label, it prints whole.
+    Only labels whose cut differs from the plain one are returned (most pages: none).
     """
-    texts = [x for x in dict.fromkeys(labels) if isinstance(x, str)]
-    printed = {x: label(x, limit) for x in texts}
+    texts = sorted({plain(x) for x in labels if isinstance(x, str)})
+    shared = {t: 0 for t in texts}
+    for x, y in zip(texts, texts[1:]):  # the longest common prefix is with a sorted neighbour
+        n = len(os.path.commonprefix([x, y]))
+        shared[x], shared[y] = max(shared[x], n), max(shared[y], n)
     out: dict[str, str] = {}
-    width = limit
-    while True:
-        seen: dict[str, list[str]] = {}
-        for x, shown in printed.items():
-            seen.setdefault(shown, []).append(x)
-        clash = [x for group in seen.values() if len(group) > 1 for x in group if printed[x].endswith("…")]
-        if not clash or width > max(len(plain(x)) for x in clash) + 1:
-            return out
-        width += 1
-        for x in clash:
-            whole = plain(x)
-            printed[x] = out[x] = whole if len(whole) <= width else whole[: width - 1] + "…"
+    for x in dict.fromkeys(v for v in labels if isinstance(v, str)):
+        whole = plain(x)
+        if len(whole) <= limit:
+            continue
+        stem = max(limit - 1, shared[whole] + 1)
+        cut = whole if stem >= len(whole) else whole[:stem] + "…"
+        if cut != label(x, limit):
+            out[x] = cut
+    return out
 
 
 MINUS = "−"
@@ -207,12 +218,13 @@ def listing(items: Iterable[Any], limit: int = 50, conj: str = "and") -> str:
     return f"{', '.join(items[:-1])} {conj} {items[-1]}"
 
 
-def span(first: Any, last: Any) -> str:
+def span(first: Any, last: Any, limit: int = 80, names: dict[str, str] | None = None) -> str:
     """'16–20'; with a negative end, '−5 to −4' (a dash next to a minus sign misreads)."""
+    a, b = label(first, limit, names), label(last, limit, names)
     if first == last:
-        return label(first)
+        return a
     negative = any(isinstance(x, (int, float)) and x < 0 for x in (first, last))
-    return f"{label(first)} to {label(last)}" if negative else f"{label(first)}–{label(last)}"
+    return f"{a} to {b}" if negative else f"{a}–{b}"
 
 
 def upper_first(value: Any) -> Any:

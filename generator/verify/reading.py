@@ -95,6 +95,11 @@ class Axis:
 
     def candidates(self, printed: str) -> list[int]:
         printed = fold(printed)
+        if len(printed) > 2 and printed[0] == "“" and printed[-1] == "”":
+            return sorted(set(self._candidates(printed)) | set(self._candidates(printed[1:-1])))
+        return self._candidates(printed)
+
+    def _candidates(self, printed: str) -> list[int]:
         found = set(self._by_text.get(printed, ()))
         value = number(printed)
         if value is not None:

@@ -94,13 +94,22 @@ def _csv(suffix: str):
 
 
 def _header(raw: bytes, suffix: str) -> list[str] | None:
+    """The first non-blank record, read by the csv module (quoted fields may hold commas or newlines)."""
     import csv
     import io
 
-    first = raw.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
-    if not first.strip() or '"' in first:
+    try:
+        text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    except UnicodeDecodeError:
         return None
-    return [h.strip() for h in next(csv.reader(io.StringIO(first), delimiter="\t" if suffix == ".tsv" else ","))]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if suffix == ".tsv" else ",")
+    try:
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                return [h.strip() for h in record]
+    except csv.Error:
+        return None
+    return None
 
 
 def _wide_numbers(raw: bytes, suffix: str, names) -> tuple[list[str], list[str], np.ndarray] | None:
@@ -108,6 +117,9 @@ def _wide_numbers(raw: bytes, suffix: str, names) -> tuple[list[str], list[str],
     header = _header(raw, suffix)
     if header is None or len(header) < 2 or all(n in header for n in names):
         return None
+    first = raw.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+    if b'"' in first or not first.strip():
+        return None  # the header is not simply the first line: the general path reads it
     pcsv, parse = _csv(suffix)
     names_ = [f"f{i}" for i in range(len(header))]
     try:
@@ -141,6 +153,7 @@ def _strings(raw: bytes, suffix: str) -> tuple[list[str], list[pa.Array]]:
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
         if not width:
             table = table.cast(pa.schema([(n, pa.string()) for n in table.column_names]))
+        table = pa.table({n: pc.fill_null(table.column(n), "") for n in table.column_names})
         blank = np.ones(table.num_rows, bool)
         for col in table.columns:
             blank &= pc.equal(pc.utf8_trim_whitespace(col), "").to_numpy(zero_copy_only=False)
