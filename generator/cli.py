@@ -159,7 +159,10 @@ def verify(report_dir: Path, quiet: bool) -> int:
                 click.echo(f"  {verdict.line()}")
         claims += len(report.verdicts)
         failed += report.failed
-    click.echo(f"{len(reports)} report{'s' if len(reports) != 1 else ''}, {claims} claims checked, {failed} failed")
+    skipped = sum(v.skipped for report in reports for v in report.verdicts)
+    note = f" ({skipped} skipped)" if skipped else ""
+    click.echo(f"{len(reports)} report{'s' if len(reports) != 1 else ''}, {claims - skipped} claims checked, "
+               f"{failed} failed{note}")
     return EXIT_FAILED if failed else 0
 
 

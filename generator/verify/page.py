@@ -32,10 +32,11 @@ class Verdict:
     ok: bool
     reason: str = ""
     observation: int | None = None  # 0-based index into the findings' observations
+    skipped: bool = False  # not checked here (``reason`` says why); not a failure
 
     def line(self) -> str:
-        mark = "ok  " if self.ok else "FAIL"
-        why = f" -- {self.reason}" if not self.ok else ""
+        mark = "skip" if self.skipped else "ok  " if self.ok else "FAIL"
+        why = f" -- {self.reason}" if not self.ok or self.skipped else ""
         return f"{mark} {self.where}: {self.text}{why}"
 
 
