@@ -58,6 +58,8 @@ class Evidence:
 
     def level(self, name: str) -> int:
         """The level a printed name stands for (folded as a reader sees it); two levels printing alike fail."""
+        if len(name) > 2 and name[0] == "“" and name[-1] == "”":  # a name holding a separator is quoted
+            name = name[1:-1]
         found = [i for i, n in enumerate(self.names) if fold(n) == fold(name)]
         if not found and name.endswith(ELLIPSIS):  # a long name cut for the sentence
             stem = fold(name[:-1])
