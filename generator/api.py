@@ -61,7 +61,7 @@ def report(data: str | Path | pd.DataFrame, *, name: str | None = None, meta: Me
         if not isinstance(loaded, LoadedTable):  # tensors (any kind but tables): from its bundle
             return _bundle_report(loaded, templates_dir)
         dataset, run_settings, grid = loaded.dataset, loaded.settings, loaded.grid
-    analysis = analyse(grid, run_settings.analysis)
+    analysis = analyse(grid, run_settings.analysis, dataset.meta.values)
     slug = slugify(dataset.name)
     rendered = render_dataset(dataset, grid, analysis, run_settings, slug=slug, templates_dir=templates_dir,
                               data_name=f"{slug}.data.csv")

@@ -59,6 +59,8 @@ class IdenticalRows(Observation):
     kind: ClassVar[str] = "identical_rows"
     rows: list
     positions: int
+    levels: int
+    """How many distinct levels the rows hold: 1 (constant rows) supports no reading of a shared mechanism."""
 
     def check(self, grid):
         idx = [_row(grid, r) for r in self.rows]
@@ -75,7 +77,8 @@ class IdenticalRows(Observation):
                     if not (a == b or (math.isnan(a) and math.isnan(b))):
                         return False
             filled += _level(grid, first, c) is not None
-        return filled == self.positions
+        distinct = {_level(grid, first, c) for c in range(len(grid.columns))} - {None}
+        return filled == self.positions and len(distinct) == self.levels
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,11 @@ from generator.analyse.observations import (
     SimilarRows,
     period_keys,
 )
+from generator.analyse.categorical_kinds import find_categorical_kinds
+from generator.analyse.numeric_kinds import find_numeric_kinds
 from generator.analyse.ranges import compress
+from generator.analyse.ranking import Ranked
+from generator.analyse.table_ranking import rank_table
 from generator.settings import AnalysisSettings
 
 
@@ -47,16 +51,25 @@ class Facts:
 
 @dataclass(frozen=True)
 class Analysis:
+    """The checked observations, best first (see :mod:`generator.analyse.ranking`), with their ranks."""
+
     facts: Facts
     observations: list[Observation] = field(default_factory=list)
     rejected: list[Observation] = field(default_factory=list)
+    ranks: list[Ranked] = field(default_factory=list)
+    """One per observation, in the same order: its rank (from 1) and score."""
 
 
-def analyse(grid: LevelGrid, settings: AnalysisSettings) -> Analysis:
-    """Run every finder, keep what its check confirms, in the order the report lists them."""
+def analyse(grid: LevelGrid, settings: AnalysisSettings, meaning: str | None = None) -> Analysis:
+    """Run every finder, keep what its check confirms, and rank it by how much it tells.
+
+    ``meaning`` is the sidecar's ``values`` (attention, effect, ...): it decides whether the
+    sign of the values is worth a statement.
+    """
     found: list[Observation] = []
     groups = identical_groups(grid)
-    found += [IdenticalRows(rows=[grid.rows[i] for i in g], positions=_filled(grid, g[0])) for g in groups if len(g) > 1]
+    found += [IdenticalRows(rows=[grid.rows[i] for i in g], positions=_filled(grid, g[0]),
+                            levels=len(set(grid.levels[g[0]]) - {None})) for g in groups if len(g) > 1]
     found += find_periodic(grid, groups, settings)
     if len(groups) <= settings.level_runs_max_rows:
         found += find_level_runs(grid, groups)
@@ -64,9 +77,13 @@ def analyse(grid: LevelGrid, settings: AnalysisSettings) -> Analysis:
     found += find_missing(grid)
     found += find_extremes(grid)
     found += find_similar(grid, groups, settings)
+    found += find_numeric_kinds(grid, settings, meaning)
+    found += find_categorical_kinds(grid, groups, settings)
     kept = [o for o in found if o.check(grid)]
     rejected = [o for o in found if o not in kept]
-    return Analysis(facts=describe(grid), observations=kept, rejected=rejected)
+    ranked = rank_table(grid, kept)
+    return Analysis(facts=describe(grid), observations=[o for o, _ in ranked], rejected=rejected,
+                    ranks=[r for _, r in ranked])
 
 
 def describe(grid: LevelGrid) -> Facts:

@@ -9,7 +9,8 @@ own claims survived.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 import numpy as np
@@ -26,6 +27,7 @@ from generator.analyse.heads import (
     verify_similar_pair,
 )
 from generator.analyse.observations import Observation
+from generator.analyse.ranking import Ranked, Support, rank
 from generator.load.tensor import TensorData
 
 #: Patterns that say what a head attends to; broad and heterogeneous heads say it does not focus.
@@ -100,9 +102,48 @@ class SimilarHeads(Observation):
 
 @dataclass(frozen=True)
 class TensorAnalysis:
+    """The head patterns, and the checked observations best first with their ranks (one per observation)."""
+
     patterns: list[HeadPattern]
     observations: list[Observation]
     rejected: list[Observation]
+    ranks: list[Ranked] = field(default_factory=list)
+
+
+#: Heads that focus on nothing say less per head (see :mod:`generator.analyse.ranking`).
+UNFOCUSED_WEIGHT = 0.5
+SIMILAR_WEIGHT = 0.4
+
+
+def _support(o: Observation, share: dict[str, float], total: int) -> Support:
+    """Coverage: the share of all heads the claim is about; surprise: the bits of that many heads having
+    a pattern that ``share`` of all heads have, over the bits needed to pick out one head."""
+    scale = math.log(max(2, total))
+
+    def surprise(p: float, k: int) -> float:
+        return 1.0 if p <= 0 else min(1.0, k * math.log(1 / p) / scale)
+
+    if o.kind in ("head_group", "head_pattern"):
+        heads = o.heads if o.kind == "head_group" else [o.head]
+        weight = 1.0 if o.pattern in FOCUSED else UNFOCUSED_WEIGHT
+        return Support(len(heads) / total, surprise(share.get(o.pattern, 0.0), len(heads)),
+                       frozenset(("head", o.layer, h, o.pattern) for h in heads), weight)
+    if o.kind == "similar_heads":
+        return Support(2 / total, 0.5, frozenset([("similar", *map(tuple, o.heads))]), SIMILAR_WEIGHT)
+    raise ValueError(f"no ranking rule for observation kind {o.kind!r}")
+
+
+def rank_tensor(patterns: list[HeadPattern], observations: list[Observation]) -> list[tuple[Observation, Ranked]]:
+    """The overview page's observations best first, then the per-head ones (for the layer pages), ranked apart."""
+    total = max(1, len(patterns))
+    share = {p: sum(1 for x in patterns if x.pattern == p) / total for p in {x.pattern for x in patterns}}
+    out: list[tuple[Observation, Ranked]] = []
+    for part in ([o for o in observations if o.kind != "head_pattern"],
+                 [o for o in observations if o.kind == "head_pattern"]):
+        offset = len(out)
+        for r in rank([_support(o, share, total) for o in part]):
+            out.append((part[r.index], replace(r, rank=r.rank + offset)))
+    return out
 
 
 def analyse_tensor(data: TensorData, thresholds: HeadThresholds, *, max_pairs: int) -> TensorAnalysis:
@@ -124,7 +165,8 @@ def analyse_tensor(data: TensorData, thresholds: HeadThresholds, *, max_pairs: i
     kept = ([o for o in kept_groups if focused(o)] + [o for o in kept_heads if focused(o)] + kept_pairs
             + [o for o in kept_groups if not focused(o)] + [o for o in kept_heads if not focused(o)])
     rejected = [o for o in groups + heads + pairs if o not in kept]
-    return TensorAnalysis(patterns, kept, rejected)
+    ranked = rank_tensor(patterns, kept)
+    return TensorAnalysis(patterns, [o for o, _ in ranked], rejected, [r for _, r in ranked])
 
 
 def _head_observation(p: HeadPattern, data: TensorData) -> HeadPatternObservation:
