@@ -91,6 +91,9 @@ class LevelRule:
     rule: str = "thirds"
     high: float | None = None
     low: float | None = None
+    names: tuple[str, ...] = ()
+    """Three level names (high, middle, low) instead of High/Neutral/Low (or Positive/Neutral/Negative),
+    e.g. ``[retrieval, mixed, streaming]`` for DuoAttention gates: the sentences then use them."""
 
 
 @dataclass(frozen=True)
@@ -121,8 +124,10 @@ class AnalysisSettings:
     """A row's (or column's) strong cells form a *profile* when they are at most this share of it."""
     trend_min_rho: float = 0.9
     """A trend needs Spearman's |rho| of value against position at least this (each side of a turn)."""
+    max_profiles: int = 20
     trend_min_points: int = 6
-    """A monotone trend needs this many points; a rise-then-fall needs half as many on each side."""
+    """A monotone trend needs this many points; a rise-then-fall needs half as many (at least 4) on each side."""
+    max_trends: int = 10
     concentration_share: float = 0.5
     """Concentration: the fewest largest-|value| cells holding at least this share of the total |value| ..."""
     concentration_max_cells_share: float = 0.2
@@ -222,6 +227,9 @@ class Settings:
     def with_overrides(self, overrides: dict[str, Any], *, source: str = "settings") -> "Settings":
         """Return a copy with ``overrides`` (a nested dict) applied, checking every key and type."""
         merged = _merge(self, overrides, source, prefix="")
+        names = merged.levels.names
+        if names and (len(names) != 3 or len(set(names)) != 3 or not all(n.strip() for n in names)):
+            raise InputError.at(source, "key 'levels.names'", f"expected three different names, got {list(names)!r}")
         if merged.levels.rule not in LEVEL_RULES:
             raise InputError.at(source, "key 'levels.rule'",
                                 f"unknown rule {merged.levels.rule!r}; use {', '.join(LEVEL_RULES)}")
@@ -280,7 +288,7 @@ def _merge(obj: Any, overrides: dict[str, Any], source: str, prefix: str) -> Any
 MINIMUM = {
     "max_cells": 1, "max_label_chars": 2, "max_chart_cells": 1, "canvas_above_cells": 0, "cell_size": 1,
     "similar_max_pairs": 0, "periodic_max_period": 2, "periodic_min_support": 1, "level_runs_max_rows": 0,
-    "max_listed_cells": 1, "region_min_cells": 1, "max_regions": 0, "trend_min_points": 4, "exception_max_cells": 0,
+    "max_listed_cells": 1, "region_min_cells": 1, "max_regions": 0, "trend_min_points": 4, "exception_max_cells": 0, "max_profiles": 0, "max_trends": 0,
     "max_key_observations": 1,
 }
 #: Settings that are shares or correlations, so lie between 0 and 1.

@@ -35,8 +35,8 @@ def test_identical_rows_are_found_and_a_changed_cell_breaks_the_check():
     grid = grid_of(["a", "b", "c"], [1, 2, 3], [["H", "L", "H"], ["H", "L", "H"], ["L", "L", "H"]])
     [obs] = kinds(analyse(grid, AnalysisSettings()), "identical_rows")
     assert obs.rows == ["a", "b"] and obs.positions == 3
-    assert not IdenticalRows(rows=["a", "c"], positions=3).check(grid)
-    assert not IdenticalRows(rows=["a", "b"], positions=2).check(grid)
+    assert not IdenticalRows(rows=["a", "c"], positions=3, levels=2).check(grid)
+    assert not IdenticalRows(rows=["a", "b"], positions=2, levels=2).check(grid)
 
 
 def test_an_exclusive_period_is_found_with_its_phase_and_level():

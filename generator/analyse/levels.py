@@ -88,6 +88,8 @@ def _numeric_scheme(values: np.ndarray, rule: LevelRule, source: str, meaning: s
     if rule.rule == "thresholds" and meaning != "effect" and rule.low is not None and not rule.low < 0 < (rule.high or 0):
         signed = False  # fixed cut points on one side of zero do not split around it (gates near 0 and 1)
     names = ("Positive", "Neutral", "Negative") if signed else ("High", "Neutral", "Low")
+    if rule.names:
+        names = tuple(rule.names)
     common = dict(names=names, rule=rule.rule, signed=signed, minimum=lo, maximum=hi)
     if rule.rule == "thirds":
         if lo == hi:

@@ -12,8 +12,9 @@ from the raw file, without importing this module. ``docs/findings.md`` documents
   at most ``profile_max_share`` of it: where they are, their peak and their share.
 - ``trend``: along a numeric axis, a monotone rise or fall (Spearman's rho of value against
   position, |rho| >= ``trend_min_rho`` over at least ``trend_min_points`` points), or a rise
-  then a fall (or the reverse): the same test on each side of the turning point, each side
-  holding at least 4 points and half of ``trend_min_points``.
+  then a fall (or the reverse): the same test on each side of the series' maximum (minimum),
+  each side holding at least 4 points and half of ``trend_min_points``. At most
+  ``max_trends``, the strongest first; profiles likewise at most ``max_profiles``.
 - ``sign_structure``: for data that may carry both signs, every value >= 0, every value <= 0,
   or how many cells have each sign and the share of the total |value| the positive ones hold.
 - ``rare_level``: a level held by at most ``rare_max_share`` of the cells with a value,
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-import pandas as pd
+from scipy import ndimage, stats
 
 from generator.analyse.levels import LevelGrid
 from generator.analyse.observations import Observation
@@ -64,14 +65,11 @@ def _cells_at(grid: LevelGrid, cells) -> list[tuple[int, int]]:
 
 
 def spearman(values) -> float:
-    """Spearman's rho of a series against its position: Pearson r of average ranks (0 for a constant)."""
+    """Spearman's rho of a series against its position (scipy; ties get average ranks; 0 for a constant)."""
     x = np.asarray(values, dtype=np.float64)
-    if len(x) < 2:
+    if len(x) < 2 or np.ptp(x) == 0:
         return 0.0
-    ranks = pd.Series(x).rank(method="average").to_numpy()
-    if np.ptp(ranks) == 0:
-        return 0.0
-    return float(np.corrcoef(ranks, np.arange(len(x)))[0, 1])
+    return float(stats.spearmanr(x, np.arange(len(x))).statistic)
 
 
 @dataclass(frozen=True)
@@ -89,30 +87,32 @@ class Region(Observation):
 
     def check(self, grid):
         at = _cells_at(grid, self.cells)
-        if len(at) < 1 or any(grid.levels[r, c] != self.level for r, c in at):
+        if not at or len(set(at)) != len(at):
             return False
-        block = set(at)
-        start = at[0]
-        reached, frontier = {start}, [start]
-        while frontier:  # the block is connected, and nothing of its level touches it from outside
-            r, c = frontier.pop()
-            for n in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)):
-                if 0 <= n[0] < len(grid.rows) and 0 <= n[1] < len(grid.columns) and grid.levels[n] == self.level:
-                    if n not in block:
-                        return False
-                    if n not in reached:
-                        reached.add(n)
-                        frontier.append(n)
-        if reached != block:
+        block = np.zeros(grid.levels.shape, bool)
+        block[tuple(np.array(at).T)] = True
+        same = grid.levels == self.level
+        if not same[block].all():
             return False
-        mags = {cell: abs(float(grid.values[cell])) for cell in at}
-        peak_cell = max(at, key=lambda cell: (mags[cell], -at.index(cell)))
-        rs, cs = [r for r, _ in at], [c for _, c in at]
-        return (self.rows == [grid.rows[min(rs)], grid.rows[max(rs)]]
-                and self.columns == [grid.columns[min(cs)], grid.columns[max(cs)]]
-                and [grid.rows[peak_cell[0]], grid.columns[peak_cell[1]]] == list(self.peak_at)
-                and abs(float(grid.values[peak_cell]) - self.peak) <= _TOL
-                and abs(sum(mags.values()) / total_magnitude(grid) - self.share) <= 1e-9)
+        # closed: no cell of the level touches the block from outside (shifted masks, one per side)
+        around = np.zeros_like(block)
+        around[1:] |= block[:-1]
+        around[:-1] |= block[1:]
+        around[:, 1:] |= block[:, :-1]
+        around[:, :-1] |= block[:, 1:]
+        if (around & same & ~block).any():
+            return False
+        if ndimage.label(block)[1] != 1:  # connected: one piece
+            return False
+        mags = np.abs(grid.values[block])
+        order = np.argwhere(block)
+        peak = tuple(order[int(np.argmax(mags))])
+        rs, cs = order[:, 0], order[:, 1]
+        return (self.rows == [grid.rows[rs.min()], grid.rows[rs.max()]]
+                and self.columns == [grid.columns[cs.min()], grid.columns[cs.max()]]
+                and [grid.rows[peak[0]], grid.columns[peak[1]]] == list(self.peak_at)
+                and abs(float(grid.values[peak]) - self.peak) <= _TOL
+                and abs(float(mags.sum()) / total_magnitude(grid) - self.share) <= 1e-9)
 
 
 @dataclass(frozen=True)
@@ -209,15 +209,13 @@ class SignStructure(Observation):
     maximum: float
 
     def check(self, grid):
-        flat = [float(v) for v in grid.values.ravel() if not np.isnan(v)]
-        pos = [v for v in flat if v > 0]
-        neg = [v for v in flat if v < 0]
-        total = sum(abs(v) for v in flat)
-        sign = "nonnegative" if not neg else "nonpositive" if not pos else "mixed"
-        return (sign == self.sign and (len(pos), len(neg), len(flat) - len(pos) - len(neg)) ==
-                (self.positive, self.negative, self.zero) and total > 0
-                and abs(sum(pos) / total - self.positive_share) <= 1e-9
-                and min(flat) == self.minimum and max(flat) == self.maximum)
+        flat = grid.values[~np.isnan(grid.values)]
+        counts = (int(np.count_nonzero(flat > 0)), int(np.count_nonzero(flat < 0)), int(np.count_nonzero(flat == 0)))
+        sign = "nonnegative" if counts[1] == 0 else "nonpositive" if counts[0] == 0 else "mixed"
+        total = float(np.abs(flat).sum())
+        return (sign == self.sign and counts == (self.positive, self.negative, self.zero) and total > 0
+                and abs(float(flat[flat > 0].sum()) / total - self.positive_share) <= 1e-9
+                and float(flat.min()) == self.minimum and float(flat.max()) == self.maximum)
 
 
 @dataclass(frozen=True)
@@ -241,23 +239,23 @@ class RareLevel(Observation):
     """``[level, count]`` when every other cell holds one other level, so the sentence can name it."""
 
     def check(self, grid):
-        actual = [[grid.rows[r], grid.columns[c]] for r in range(len(grid.rows)) for c in range(len(grid.columns))
-                  if grid.levels[r, c] == self.level]
-        present = int(sum(1 for v in grid.levels.ravel() if v is not None))
+        where = np.nonzero(grid.levels == self.level)  # row-major, like the claim
+        present = int(np.count_nonzero(grid.levels != None))  # noqa: E711
+        rows, cols = np.asarray(grid.rows, dtype=object)[where[0]], np.asarray(grid.columns, dtype=object)[where[1]]
+        if len(self.cells) != len(rows) or any([r, c] != list(x) for r, c, x in zip(rows, cols, self.cells)):
+            return False
         grouped: dict = {}
-        for r, c in actual:
+        for r, c in self.cells:
             grouped.setdefault(r, []).append(c)
-        return (actual == [list(x) for x in self.cells] and self.count == len(actual) > 0 and present == self.present
-                and len(actual) <= self.threshold * present and [[r, cs] for r, cs in grouped.items()] == self.by_row
+        return (self.count == len(rows) > 0 and present == self.present and len(rows) <= self.threshold * present
+                and [[r, cs] for r, cs in grouped.items()] == self.by_row
                 and self.bound == level_bound(grid, self.level) and self.rest == _rest(grid, self.level))
 
 
 def _rest(grid: LevelGrid, level: str) -> list | None:
-    others = {v for v in grid.levels.ravel() if v is not None and v != level}
-    if len(others) != 1:
-        return None
-    other = others.pop()
-    return [other, int(sum(1 for v in grid.levels.ravel() if v == other))]
+    counts = {name: int(np.count_nonzero(grid.levels == name)) for name in grid.scheme.names if name != level}
+    others = [name for name, n in counts.items() if n]
+    return [others[0], counts[others[0]]] if len(others) == 1 else None
 
 
 def level_bound(grid: LevelGrid, level: str) -> list | None:
@@ -285,17 +283,16 @@ class Concentration(Observation):
     target: float
 
     def check(self, grid):
-        flat = [(abs(float(grid.values[r, c])), r, c) for r in range(len(grid.rows)) for c in range(len(grid.columns))
-                if not np.isnan(grid.values[r, c])]
-        total = sum(m for m, _, _ in flat)
-        flat.sort(key=lambda x: -x[0])  # stable: ties keep row-major order
-        held, k = 0.0, 0
-        while k < len(flat) and held < self.target * total - 1e-12 * total:
-            held += flat[k][0]
-            k += 1
-        top = [[grid.rows[r], grid.columns[c], float(grid.values[r, c])] for _, r, c in flat[:k]]
-        return k == self.count and top == [list(x) for x in self.cells] and len(flat) == self.present \
-            and abs(held / total - self.share) <= 1e-9
+        present = ~np.isnan(grid.values)
+        mags = np.abs(grid.values[present])  # row-major
+        order = np.lexsort((np.arange(mags.size), -mags))  # largest first, ties in row-major order
+        running = np.cumsum(mags[order])
+        total = float(mags.sum())
+        k = int(np.count_nonzero(running < self.target * total - 1e-12 * total)) + 1
+        cells = np.argwhere(present)[order[:k]]
+        top = [[grid.rows[r], grid.columns[c], float(grid.values[r, c])] for r, c in cells]
+        return (k == self.count and top == [list(x) for x in self.cells] and int(mags.size) == self.present
+                and abs(float(running[k - 1]) / total - self.share) <= 1e-9)
 
 
 def find_numeric_kinds(grid: LevelGrid, settings: AnalysisSettings, meaning: str | None) -> list[Observation]:
@@ -307,37 +304,30 @@ def find_numeric_kinds(grid: LevelGrid, settings: AnalysisSettings, meaning: str
 
 
 def find_regions(grid: LevelGrid, settings: AnalysisSettings) -> list[Region]:
+    """Connected blocks (scipy.ndimage.label, 4-neighbour) of each strong level that is not the background."""
     values, levels = grid.values, grid.levels
     total = total_magnitude(grid)
-    R, C = values.shape
-    seen = np.zeros((R, C), bool)
-    found = []
     present = max(1, int(np.sum(levels != None)))  # noqa: E711
-    strong = [name for name in strong_levels(grid) if np.sum(levels == name) <= 0.5 * present]  # not the background
-    for r0, c0 in np.argwhere(np.isin(levels, strong)):
-        if seen[r0, c0]:
-            continue
-        level = levels[r0, c0]
-        seen[r0, c0] = True
-        stack, block = [(int(r0), int(c0))], []
-        while stack:
-            r, c = stack.pop()
-            block.append((r, c))
-            for rr, cc in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)):
-                if 0 <= rr < R and 0 <= cc < C and not seen[rr, cc] and levels[rr, cc] == level:
-                    seen[rr, cc] = True
-                    stack.append((rr, cc))
-        if len(block) < settings.region_min_cells:
-            continue
-        block.sort()
-        mags = np.abs(values[tuple(np.array(block).T)])
-        pr, pc = block[int(np.argmax(mags))]
-        rs, cs = [r for r, _ in block], [c for _, c in block]
-        found.append(Region(level=level, cells=[[grid.rows[r], grid.columns[c]] for r, c in block],
-                            rows=[grid.rows[min(rs)], grid.rows[max(rs)]],
-                            columns=[grid.columns[min(cs)], grid.columns[max(cs)]],
-                            peak=float(values[pr, pc]), peak_at=[grid.rows[pr], grid.columns[pc]],
-                            share=float(mags.sum() / total)))
+    mags = np.nan_to_num(np.abs(values))
+    found = []
+    for level in strong_levels(grid):
+        mask = levels == level
+        if not mask.any() or mask.sum() > 0.5 * present:
+            continue  # a level held by most cells is the background, not a region
+        labels, n = ndimage.label(mask)
+        sizes = np.bincount(labels.ravel(), minlength=n + 1)
+        held = np.bincount(labels.ravel(), weights=mags.ravel(), minlength=n + 1)
+        keep = [k for k in range(1, n + 1) if sizes[k] >= settings.region_min_cells]
+        keep = sorted(keep, key=lambda k: -held[k])[: settings.max_regions]
+        for k in keep:
+            where = np.argwhere(labels == k)  # row-major order
+            block_mags = mags[labels == k]
+            pr, pc = where[int(np.argmax(block_mags))]
+            found.append(Region(level=level, cells=[[grid.rows[r], grid.columns[c]] for r, c in where],
+                                rows=[grid.rows[where[:, 0].min()], grid.rows[where[:, 0].max()]],
+                                columns=[grid.columns[where[:, 1].min()], grid.columns[where[:, 1].max()]],
+                                peak=float(values[pr, pc]), peak_at=[grid.rows[pr], grid.columns[pc]],
+                                share=float(held[k] / total)))
     found.sort(key=lambda x: -x.share)
     return found[: settings.max_regions]
 
@@ -365,7 +355,8 @@ def find_profiles(grid: LevelGrid, settings: AnalysisSettings) -> list[Profile]:
                 p = int(idx[int(np.argmax(mags))])
                 out.append(Profile(axis=axis, label=label, level=level, ranges=ranges, count=int(idx.size),
                                    peak=float(values[i, p]), peak_at=others[p], share=float(mags.sum() / total)))
-    return out
+    out.sort(key=lambda p: -p.share)  # stable
+    return out[: settings.max_profiles]
 
 
 def axis_unit(labels):
@@ -377,7 +368,12 @@ def axis_unit(labels):
 
 
 def trend_of(series, min_rho: float, min_points: int):
-    """(shape, turn index or None, rhos) of a gap-free series, or None: the documented test."""
+    """(shape, turn index or None, rhos) of a gap-free series, or None: the documented test.
+
+    Monotone first; else a turn at the series' maximum (rise then fall) or minimum (fall
+    then rise), with at least ``max(4, min_points / 2)`` points on each side, the turn
+    counted in both.
+    """
     n = len(series)
     side = max(4, (min_points + 1) // 2)
     if n >= min_points:
@@ -385,11 +381,13 @@ def trend_of(series, min_rho: float, min_points: int):
         if abs(rho) >= min_rho:
             return ("rise" if rho > 0 else "fall"), None, [rho]
     best = None
-    for t in range(side - 1, n - side + 1):
+    for shape, t in (("rise_fall", int(np.argmax(series))), ("fall_rise", int(np.argmin(series)))):
+        if t + 1 < side or n - t < side:
+            continue
         left, right = spearman(series[: t + 1]), spearman(series[t:])
-        for shape, ok in (("rise_fall", left >= min_rho and right <= -min_rho),
-                          ("fall_rise", left <= -min_rho and right >= min_rho)):
-            if ok and (best is None or min(abs(left), abs(right)) > best[0]):
+        up = shape == "rise_fall"
+        if (left >= min_rho and right <= -min_rho) if up else (left <= -min_rho and right >= min_rho):
+            if best is None or min(abs(left), abs(right)) > best[0]:
                 best = (min(abs(left), abs(right)), shape, t, [left, right])
     return None if best is None else (best[1], best[2], best[3])
 
@@ -409,7 +407,8 @@ def find_trends(grid: LevelGrid, settings: AnalysisSettings) -> list[Trend]:
                 shape, turn, rho = found
                 out.append(Trend(axis=axis, label=label, shape=shape, turn=None if turn is None else others[turn],
                                  rho=rho, points=len(series), threshold=settings.trend_min_rho))
-    return out
+    out.sort(key=lambda t: -min(abs(r) for r in t.rho))  # stable: the mean first among equals
+    return out[: settings.max_trends]
 
 
 def find_sign_structure(grid: LevelGrid, meaning: str | None) -> list[SignStructure]:
