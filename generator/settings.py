@@ -74,6 +74,11 @@ class HeadThresholds:
         "on MiniLM the closest broad heads sit at 0.27-0.30"))
     causal_tolerance: float = field(default=1e-6, metadata=_src(
         "ours: a map is causal when every entry above the diagonal is at most this"))
+    partial_min_rows: int = field(default=8, metadata=_src(
+        "ours: a positional pattern held only over part of the queries is reported when it holds on at least "
+        "this many consecutive query rows (and a quarter of them), each at >= positional_min"))
+    partial_max_share: float = field(default=0.9, metadata=_src(
+        "ours: ... and on at most this share of the rows (else it holds over the whole sequence)"))
 
 
 @dataclass(frozen=True)
@@ -288,13 +293,13 @@ def _merge(obj: Any, overrides: dict[str, Any], source: str, prefix: str) -> Any
 MINIMUM = {
     "max_cells": 1, "max_label_chars": 2, "max_chart_cells": 1, "canvas_above_cells": 0, "cell_size": 1,
     "similar_max_pairs": 0, "periodic_max_period": 2, "periodic_min_support": 1, "level_runs_max_rows": 0,
-    "max_listed_cells": 1, "region_min_cells": 1, "max_regions": 0, "trend_min_points": 4, "exception_max_cells": 0, "max_profiles": 0, "max_trends": 0,
+    "max_listed_cells": 1, "region_min_cells": 1, "max_regions": 0, "trend_min_points": 4, "exception_max_cells": 0, "max_profiles": 0, "max_trends": 0, "partial_min_rows": 2,
     "max_key_observations": 1,
 }
 #: Settings that are shares or correlations, so lie between 0 and 1.
 UNIT_INTERVAL = {"similar_min", "gaps_max_share", "rare_max_share", "profile_max_share", "trend_min_rho",
                  "concentration_share", "concentration_max_cells_share", "exception_max_share",
-                 "key_min_score_share"}
+                 "key_min_score_share", "partial_max_share"}
 
 
 def _coerce(current: Any, value: Any, source: str, place: str) -> Any:

@@ -21,10 +21,10 @@ import pytest
 from generator.analyse.categorical_kinds import LevelException, SwappedRows
 from generator.analyse.numeric_kinds import Concentration, Profile, RareLevel, Region, SignStructure, Trend
 from generator.analyse.observations import ALL_KINDS as MATRIX_KINDS
-from generator.analyse.tensor import HeadGroup, HeadPatternObservation, SimilarHeads
+from generator.analyse.tensor import HeadGroup, HeadPatternObservation, PartialPattern, SimilarHeadGroup, SimilarHeads
 from generator.pipeline import build_bundles, find_datasets
 
-ALL_KINDS = MATRIX_KINDS + (HeadPatternObservation, HeadGroup, SimilarHeads, Region, Profile, Trend, SignStructure,
+ALL_KINDS = MATRIX_KINDS + (HeadPatternObservation, HeadGroup, SimilarHeads, SimilarHeadGroup, PartialPattern, Region, Profile, Trend, SignStructure,
                              RareLevel, Concentration, LevelException, SwappedRows)
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "datasets"
 
