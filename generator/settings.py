@@ -213,6 +213,27 @@ class TensorSettings:
 
 
 @dataclass(frozen=True)
+class CorpusSettings:
+    """When a head's role across a corpus of prompts counts as consistent, prompt-dependent, or tied to a factor."""
+
+    consistent_min: float = 0.9
+    """A head holds a role consistently when it meets the rule on at least this share of prompts."""
+    dependent_min: float = 0.1
+    """Below ``consistent_min`` but on at least this share of prompts, a focused role is prompt-dependent."""
+    interval: float = 0.9
+    """The central share of prompts whose score range is reported (0.9: the 5th to 95th percentile)."""
+    repeated_min_share: float = 0.25
+    """A prompt repeats itself when at least this share of its positions continue a bigram seen earlier in it."""
+    factor_min_difference: float = 0.5
+    """Repetition explains a head when the share of prompts meeting its rule differs by this much between
+    repeated and other prompts."""
+    length_min_correlation: float = 0.5
+    """Length explains a head when |Spearman correlation| of its score with prompt length is at least this."""
+    length_min_prompts: int = 8
+    """Fewer prompts defining the score than this and no length claim is made."""
+
+
+@dataclass(frozen=True)
 class Settings:
     levels: LevelRule = field(default_factory=LevelRule)
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
@@ -221,6 +242,7 @@ class Settings:
     tensor: TensorSettings = field(default_factory=TensorSettings)
     heads: HeadThresholds = field(default_factory=HeadThresholds)
     report: ReportSettings = field(default_factory=ReportSettings)
+    corpus: CorpusSettings = field(default_factory=CorpusSettings)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -19,13 +19,16 @@ import jsonschema
 import pytest
 
 from generator.analyse.categorical_kinds import LevelException, SwappedRows
+from generator.analyse.corpus import ConsistentHeads, HeadRole, LayerSummary, PromptDependent
 from generator.analyse.numeric_kinds import Concentration, Profile, RareLevel, Region, SignStructure, Trend
 from generator.analyse.observations import ALL_KINDS as MATRIX_KINDS
 from generator.analyse.tensor import HeadGroup, HeadPatternObservation, PartialPattern, SimilarHeadGroup, SimilarHeads
 from generator.pipeline import build_bundles, find_datasets
 
-ALL_KINDS = MATRIX_KINDS + (HeadPatternObservation, HeadGroup, SimilarHeads, SimilarHeadGroup, PartialPattern, Region, Profile, Trend, SignStructure,
-                             RareLevel, Concentration, LevelException, SwappedRows)
+CORPUS_KINDS = (ConsistentHeads, HeadRole, PromptDependent, LayerSummary)
+ALL_KINDS = MATRIX_KINDS + (HeadPatternObservation, HeadGroup, SimilarHeads, SimilarHeadGroup, PartialPattern, Region,
+                             Profile, Trend, SignStructure, RareLevel, Concentration, LevelException,
+                             SwappedRows) + CORPUS_KINDS
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "datasets"
 
 
@@ -125,7 +128,8 @@ def test_the_schema_names_every_observation_kind_with_exactly_its_fields(schema)
     assert listed == {k.kind for k in ALL_KINDS}
     assert set(defs["observation"]["properties"]["kind"]["enum"]) == listed
     for cls in ALL_KINDS:
-        fields = {f.name for f in dataclasses.fields(cls)} | {"kind", "text", "rank", "score", "section"}
+        ranked = set() if cls in CORPUS_KINDS else {"rank", "score", "section"}
+        fields = {f.name for f in dataclasses.fields(cls)} | {"kind", "text"} | ranked
         assert set(defs[cls.kind]["properties"]) == fields, cls.kind
         assert set(defs[cls.kind]["required"]) == fields, cls.kind
         assert defs[cls.kind]["additionalProperties"] is False

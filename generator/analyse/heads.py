@@ -133,9 +133,12 @@ def _metrics(A: np.ndarray, tokens, causal: bool, th: HeadThresholds):
     return m, sink_key, special_key
 
 
-def _decide(m: dict[str, float], sink_key: int, special_key: int | None, th: HeadThresholds):
-    """The precedence rule and the map-type rule, on one head's metrics (shared by classify and verify)."""
-    tests = {
+def rule_tests(m: dict[str, float], th: HeadThresholds) -> dict[str, bool]:
+    """Whether one head's metrics meet each pattern's rule, before precedence picks one.
+
+    A corpus counts, per head, the prompts meeting each rule; :func:`_decide` applies
+    the same tests in precedence order."""
+    return {
         "induction": m.get("induction", 0.0) >= th.induction_min,
         "duplicate_token": m.get("duplicate_token", 0.0) >= th.duplicate_min,
         "previous_token": m["previous_token"] >= th.positional_min,
@@ -145,6 +148,11 @@ def _decide(m: dict[str, float], sink_key: int, special_key: int | None, th: Hea
         "block": "block" in m and m["block"] >= th.block_min and m["block"] - m["block_chance"] >= th.block_lift,
         "broad": m["entropy"] >= th.broad_min,
     }
+
+
+def _decide(m: dict[str, float], sink_key: int, special_key: int | None, th: HeadThresholds):
+    """The precedence rule and the map-type rule, on one head's metrics (shared by classify and verify)."""
+    tests = rule_tests(m, th)
     pattern = next((name for name in PRECEDENCE if tests[name]), "heterogeneous")
     key = None
     if pattern == "sink":

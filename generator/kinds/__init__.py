@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from generator.kinds import table, tensor
+from generator.kinds import corpus, table, tensor
+from generator.load.corpus import is_corpus
 
 
 @dataclass(frozen=True)
@@ -33,16 +34,21 @@ class Kind:
     load: Callable[..., Any]
     analyse: Callable[[Any], Any]
     render: Callable[..., Any]
+    sidecar: Callable[[Path], tuple] | None = None
+    """Reads the dataset's metadata and settings overrides; None: the ``<name>.yml`` sidecar."""
 
 
 KINDS: tuple[Kind, ...] = (
     Kind("table", frozenset(table.SUFFIXES), table.load, table.analyse, table.render),
     Kind("tensor", frozenset(tensor.SUFFIXES), tensor.load, tensor.analyse, tensor.render),
+    Kind("corpus", corpus.SUFFIXES, corpus.load, corpus.analyse, corpus.render, corpus.sidecar),
 )
 
 
 def kind_for(path: Path) -> Kind:
     """The kind whose suffixes include the file's (tables take anything else: their loader says what is wrong)."""
+    if is_corpus(path):
+        return next(kind for kind in KINDS if kind.name == "corpus")
     suffix = Path(path).suffix.lower()
     for kind in KINDS:
         if suffix in kind.suffixes:

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from generator.load.corpus import corpus_root
+
 DEFAULT_GROUP = "examples"
 DEFAULT_GROUP_TITLE = "Examples"
 
@@ -83,7 +85,9 @@ def discover(patterns: list[str], base: Path) -> Discovery:
             Path(p).resolve()
             for p in glob.glob(str(base / pattern), recursive=True)
         )
-        found = [p for p in matches if is_dataset_file(p) and p not in seen]
+        # a file inside a corpus folder (one holding corpus.yml) stands for its corpus, once
+        found = list(dict.fromkeys(corpus_root(p, root) or p for p in matches if is_dataset_file(p)))
+        found = [p for p in found if p not in seen]
         if not found:
             empty.append(pattern)
         for path in found:

@@ -146,8 +146,12 @@ def _drop_raw_datasets(files: Files, datasets: list[Dataset]) -> None:
     linking to the raw file then fails ``--strict``, which is the visible outcome.
     """
     raw = {d.path for d in datasets}
+    corpora = [d.path for d in datasets if d.path.is_dir()]  # a corpus: every file in its folder
     for file in list(files):
-        if file.abs_src_path and Path(file.abs_src_path).resolve() in raw:
+        if not file.abs_src_path:
+            continue
+        path = Path(file.abs_src_path).resolve()
+        if path in raw or any(path.is_relative_to(folder) for folder in corpora):
             files.remove(file)
 
 
@@ -203,7 +207,7 @@ def _cached_bundles(datasets, settings, templates) -> list[tuple[Dataset, Report
     key = json.dumps(
         [
             [(d.group, str(d.path)) for d in datasets],
-            _signature({d.path.parent for d in datasets}, templates),
+            _signature({d.path.parent for d in datasets} | {d.path for d in datasets if d.path.is_dir()}, templates),
             settings,
             templates,
         ],

@@ -1,0 +1,52 @@
+"""A corpus of prompts (a folder with corpus.yml): Dask analysis → independent re-check → one report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.analyse.corpus import CorpusAnalysis, analyse_corpus
+from generator.load.corpus import CorpusMeta, CorpusSource, read_corpus, read_corpus_file
+from generator.output.bundle import ReportBundle
+from generator.render.corpus import render_corpus
+from generator.settings import Settings
+from generator.verify.corpus import check, recompute
+
+SUFFIXES: frozenset[str] = frozenset()
+"""A corpus is a folder, recognised by its corpus.yml (see :func:`generator.load.corpus.is_corpus`)."""
+
+
+@dataclass(frozen=True)
+class LoadedCorpus:
+    name: str
+    source: CorpusSource
+    settings: Settings
+
+
+@dataclass(frozen=True)
+class CheckedCorpus:
+    analysis: CorpusAnalysis
+    rejected: int
+
+
+def sidecar(path: Path):
+    """corpus.yml is the corpus's sidecar: metadata and settings, applied under the CLI's --set."""
+    return read_corpus_file(path)
+
+
+def load(path: Path, meta: CorpusMeta, settings: Settings) -> LoadedCorpus:
+    source = read_corpus(path, meta)
+    return LoadedCorpus(name=source.name, source=source, settings=settings)
+
+
+def analyse(loaded: LoadedCorpus) -> CheckedCorpus:
+    """Analyse on Dask, then keep the observations the verify stage re-derives from the files."""
+    analysis = analyse_corpus(loaded.source, loaded.settings)
+    reference = recompute(loaded.source, loaded.settings)
+    kept = [o for o in analysis.observations if check(o.fields(), reference)]
+    return CheckedCorpus(CorpusAnalysis(analysis.table, kept), len(analysis.observations) - len(kept))
+
+
+def render(loaded: LoadedCorpus, checked: CheckedCorpus, *, slug: str, templates_dir: Path | None) -> ReportBundle:
+    return render_corpus(loaded.source, checked.analysis, rejected=checked.rejected, settings=loaded.settings,
+                         slug=slug, templates_dir=templates_dir)

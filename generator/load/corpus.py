@@ -1,0 +1,161 @@
+"""A corpus: one folder of prompts, read as Dask tasks, one prompt in memory per worker.
+
+A corpus is a folder holding ``corpus.yml`` (title, description, model, how the
+prompts were chosen, settings) and one attention file per prompt (``.npz``,
+``.safetensors`` or ``.npy``, each layers × heads × queries × keys with its
+tokens). Prompts may differ in length; layers and heads may not.
+
+This module finds the folder's files and reads one of them; the stages above it
+(analyse and verify) each turn the files into their own ``dask.delayed`` tasks
+and run them with :func:`run_tasks`, which uses Dask's local threaded scheduler
+unless a ``dask.distributed`` scheduler address is configured (the CLI's
+``--scheduler`` or ``DASK_SCHEDULER_ADDRESS``, both Dask's ``scheduler-address``
+config key). Workers read the files by path, so a cluster needs them on a shared
+filesystem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from generator.errors import InputError, Problem
+from generator.load.sidecar import _load_yaml, _mapping, _text
+from generator.load.table import read_input
+from generator.load.tensor import SUFFIXES as TENSOR_SUFFIXES
+from generator.load.tensor import TensorData, load_tensor
+from generator.settings import Settings
+
+CORPUS_FILE = "corpus.yml"
+KNOWN_KEYS = {
+    "title": "str", "description": "str", "context": "str", "model": "str",
+    "selection": "str (how the prompts were chosen)", "values": "attention", "settings": "mapping",
+}
+SHARD_SUFFIXES = tuple(TENSOR_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class CorpusMeta:
+    """What ``corpus.yml`` says about the corpus; every field is optional."""
+
+    title: str | None = None
+    description: str | None = None
+    context: str | None = None
+    model: str | None = None
+    selection: str | None = None
+    """How the prompts were chosen, in the user's words."""
+
+
+@dataclass(frozen=True)
+class CorpusSource:
+    """A corpus folder, its description and its prompt files (sorted by name), not yet read."""
+
+    name: str
+    folder: Path
+    meta: CorpusMeta
+    overrides: dict
+    shards: tuple[Path, ...]
+
+
+def is_corpus(path: Path) -> bool:
+    """A folder is a corpus when it holds ``corpus.yml``."""
+    return Path(path).is_dir() and (Path(path) / CORPUS_FILE).is_file()
+
+
+def corpus_root(path: Path, stop: Path | None = None) -> Path | None:
+    """The nearest folder at or above ``path`` (not above ``stop``) that is a corpus, or None.
+
+    Discovery (the CLI's folder expansion, the site's globs) uses this so that a
+    file inside a corpus is taken as part of its corpus, never as a dataset of its own.
+    """
+    path = Path(path).resolve()
+    stop = Path(stop).resolve() if stop is not None else None
+    for folder in [path, *path.parents] if path.is_dir() else list(path.parents):
+        if is_corpus(folder):
+            return folder
+        if stop is not None and folder == stop:
+            return None
+    return None
+
+
+def read_corpus_file(folder: Path) -> tuple[CorpusMeta, dict[str, Any], Path]:
+    """Read ``corpus.yml``: the metadata, its settings overrides and its path (the corpus's sidecar)."""
+    spec = Path(folder) / CORPUS_FILE
+    src = str(spec)
+    raw = _load_yaml(spec)
+    raw = {} if raw is None else raw
+    if not isinstance(raw, dict):
+        raise InputError.at(src, "top level", "expected a mapping of keys to values")
+    for key in raw:
+        if key not in KNOWN_KEYS:
+            raise InputError.at(src, f"key '{key}'", f"unknown key; known keys: {', '.join(sorted(KNOWN_KEYS))}")
+    values = _text(raw, "values", src)
+    if values not in (None, "attention"):
+        raise InputError.at(src, "key 'values'", f"a corpus of tensors holds attention probabilities, not {values!r}")
+    meta = CorpusMeta(**{k: _text(raw, k, src) for k in ("title", "description", "context", "model", "selection")})
+    return meta, dict(_mapping(raw, "settings", src, None)), spec
+
+
+def read_corpus(folder: Path, meta: CorpusMeta | None = None) -> CorpusSource:
+    """The corpus's description and its prompt files; one-line errors for anything wrong."""
+    folder = Path(folder)
+    overrides: dict[str, Any] = {}
+    if meta is None:
+        meta, overrides, _ = read_corpus_file(folder)
+    shards = tuple(sorted(p for p in folder.iterdir() if _is_shard(p)))
+    problems = [Problem(str(p), "file", "is a link pointing outside its corpus folder")
+                for p in shards if not p.resolve().is_relative_to(folder.resolve())]
+    if problems:
+        raise InputError(problems)
+    if not shards:
+        raise InputError.at(str(folder / CORPUS_FILE), "",
+                            f"the corpus folder holds no prompt files ({', '.join(SHARD_SUFFIXES)})")
+    return CorpusSource(name=folder.resolve().name, folder=folder, meta=meta, overrides=overrides, shards=shards)
+
+
+def _is_shard(path: Path) -> bool:
+    return path.suffix.lower() in SHARD_SUFFIXES and not path.name.startswith(".") and path.is_file()
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One prompt, read and validated: the tensor, and the hash and size of exactly the bytes parsed."""
+
+    file: str
+    sha256: str
+    size: int
+    data: TensorData
+
+
+def read_shard(path: str, settings: Settings) -> Shard:
+    """Read one prompt file as a task would: raises InputError naming the file and the place."""
+    limit = 8 * settings.tensor.max_elements + 2**24
+    raw = read_input(Path(path), limit, "tensor.max_elements", "a tensor")
+    data = load_tensor(path, tolerance=settings.tensor.row_sum_tolerance, max_elements=settings.tensor.max_elements,
+                       square=True, raw=raw)
+    return Shard(file=path, sha256=hashlib.sha256(raw).hexdigest(), size=len(raw), data=data)
+
+
+def run_tasks(tasks: Sequence[Any]) -> list[Any]:
+    """Compute delayed tasks and return their results in order.
+
+    On the local threaded scheduler by default (numpy releases the GIL, so threads
+    use every core without copying results between processes); on a
+    ``dask.distributed`` cluster when Dask's ``scheduler-address`` is set. Only the
+    small per-prompt results come back to this process.
+    """
+    import dask
+
+    address = dask.config.get("scheduler-address", None)
+    if not address:
+        return list(dask.compute(*tasks, scheduler="threads"))
+    from distributed import Client
+
+    try:
+        client = Client(address, set_as_default=False, timeout=10)
+    except OSError as exc:
+        raise InputError.at("--scheduler", address, f"cannot reach the Dask scheduler: {exc}") from None
+    with client:
+        return list(client.gather(client.compute(list(tasks))))

@@ -1,0 +1,334 @@
+"""Re-derive every corpus observation from the prompt files, by code of its own.
+
+The analysis classifies heads with the vectorised float32 tensor path and reduces
+with numpy and pandas. This module reads the same files again (as its own Dask
+tasks, on the same scheduler), recomputes each head's rule scores in float64
+straight from the definitions in docs/head-patterns.md — diagonals, reversed
+cumulative sums per key, explicit segment bounds and token positions — and
+counts, averages, interpolates quantiles and ranks by hand. An observation is
+printed only if what it says matches this recomputation. It never imports
+``generator.analyse``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from generator.errors import InputError, Problem
+from generator.load.corpus import CorpusSource, read_shard, run_tasks
+from generator.settings import HeadThresholds, Settings
+
+RULES = ("induction", "duplicate_token", "previous_token", "next_token", "self", "sink", "block", "broad")
+#: What measures each rule (written out here, not imported: the claim's ``metric`` field must match it).
+MEASURE = {"broad": "entropy"}
+FOCUSED = frozenset(RULES) - {"broad"}
+TOL = 1e-4
+
+
+@dataclass(frozen=True)
+class ReferencePrompt:
+    file: str
+    length: int
+    repeat_share: float
+    scores: dict[str, np.ndarray]
+    """Rule measure → [layers, heads] float64 (NaN where the prompt does not define it)."""
+    met: dict[str, np.ndarray]
+    """Rule → [layers, heads] bool."""
+
+
+def reference_prompt(path: str, settings: Settings) -> ReferencePrompt | Problem:
+    try:
+        shard = read_shard(path, settings)
+    except InputError as exc:
+        return exc.problems[0]
+    a = np.asarray(shard.data.attention, dtype=np.float64)
+    tokens = shard.data.tokens
+    th = settings.heads
+    T = a.shape[-1]
+    causal = T > 1 and float(a[..., np.triu(np.ones((T, T), bool), 1)].max()) <= th.causal_tolerance
+    s = {}
+    for name, offset in (("previous_token", -1), ("next_token", 1), ("self", 0)):
+        s[name] = np.diagonal(a, offset, axis1=2, axis2=3).mean(-1) if T > abs(offset) else np.zeros(a.shape[:2])
+    s["entropy"] = _entropy(a, causal, th)
+    sink, special = _sink(a, tokens, causal, th)
+    s["sink"] = sink
+    block, chance = _block(a, tokens, th)
+    s["block"] = block
+    for name, value in _repeats(a, tokens, th).items():
+        s[name] = value
+    nan = np.full(a.shape[:2], np.nan)
+    met = {
+        "induction": np.nan_to_num(s.get("induction", nan), nan=-1) >= th.induction_min,
+        "duplicate_token": np.nan_to_num(s.get("duplicate_token", nan), nan=-1) >= th.duplicate_min,
+        "previous_token": s["previous_token"] >= th.positional_min,
+        "next_token": s["next_token"] >= th.positional_min,
+        "self": s["self"] >= th.positional_min,
+        "sink": (s["sink"] >= th.sink_min) | (np.nan_to_num(special, nan=-1) >= th.special_min),
+        "block": (np.nan_to_num(block, nan=-1) >= th.block_min) & (np.nan_to_num(block - chance, nan=-1) >= th.block_lift),
+        "broad": s["entropy"] >= th.broad_min,
+    }
+    scores = {MEASURE.get(r, r): s.get(MEASURE.get(r, r), nan) for r in RULES}
+    return ReferencePrompt(path, T, _repeat_share(tokens), scores, met)
+
+
+def _entropy(a, causal, th: HeadThresholds):
+    T = a.shape[-1]
+    seen = np.arange(1, T + 1) if causal else np.full(T, T)
+    visible = np.arange(T)[None, :] < seen[:, None]
+    p = np.where(visible, (1 - th.entropy_smoothing) * a + th.entropy_smoothing / seen[:, None], 0.0)
+    h = -(p * np.log(np.where(p > 0, p, 1.0))).sum(-1)
+    rows = seen >= 2
+    if not rows.any():
+        return np.zeros(a.shape[:2])
+    return (h[..., rows] / np.log(seen[rows])).mean(-1)
+
+
+def _sink(a, tokens, causal, th: HeadThresholds):
+    T = a.shape[-1]
+    skip = min(th.causal_skip_rows, T - 1) if causal else 0
+    first = np.maximum(np.arange(T), skip) if causal else np.zeros(T, int)
+    below = np.flip(np.cumsum(np.flip(a, -2), -2), -2)  # below[..., q, k] = sum of a[..., q:, k]
+    importance = below[..., first, np.arange(T)] / (T - first)
+    eligible = (T - first) >= th.sink_min_rows * (T - skip)
+    sink = np.where(eligible, importance, -np.inf).max(-1)
+    special = None
+    if tokens is not None:
+        keys = [k for k, t in enumerate(tokens) if t in th.special_tokens]
+        if keys:
+            special = a[..., skip:, :][..., keys].sum(-1).mean(-1)
+    return sink, special
+
+
+def _block(a, tokens, th: HeadThresholds):
+    T = a.shape[-1]
+    nan = np.full(a.shape[:2], np.nan)
+    if tokens is None:
+        return nan, nan
+    delim = [t.lstrip("▁Ġ ") in th.segment_delimiters for t in tokens]
+    bounds, start = [], 0
+    for k in range(T - 1):
+        if delim[k] and not delim[k + 1]:
+            bounds.append((start, k + 1))
+            start = k + 1
+    if not bounds:
+        return nan, nan
+    bounds.append((start, T))
+    inside = sum(a[..., lo:hi, lo:hi].sum((-1, -2)) for lo, hi in bounds) / T
+    causal_seen = np.arange(1, T + 1)
+    causal = float(a[..., np.triu(np.ones((T, T), bool), 1)].max()) <= th.causal_tolerance
+    seen = causal_seen if causal else np.full(T, T)
+    chance = sum((min(hi, seen[q]) - lo) / seen[q] for lo, hi in bounds for q in range(lo, hi)) / T
+    return inside, np.full(a.shape[:2], chance)
+
+
+def _repeats(a, tokens, th: HeadThresholds) -> dict:
+    if tokens is None:
+        return {}
+    duplicate, induction, positions = [], [], {}
+    for q, t in enumerate(tokens):
+        earlier = positions.setdefault(t, [])
+        duplicate.append(list(earlier))
+        induction.append([j + 1 for j in earlier if j + 1 < q])
+        earlier.append(q)
+    out = {}
+    for name, targets in (("duplicate_token", duplicate), ("induction", induction)):
+        rows = [q for q, keys in enumerate(targets) if keys]
+        if len(rows) >= th.repeat_min_rows:
+            hit = sum(a[..., q, targets[q]].sum(-1) for q in rows)
+            out[name] = hit / sum(a[..., q, :].sum(-1) for q in rows)
+    return out
+
+
+def _repeat_share(tokens) -> float:
+    """Positions whose (previous token, token) pair first occurred at an earlier position, over all positions."""
+    if not tokens or len(tokens) < 2:
+        return 0.0
+    first: dict[tuple[str, str], int] = {}
+    for i in range(1, len(tokens)):
+        first.setdefault((tokens[i - 1], tokens[i]), i)
+    return sum(1 for i in range(1, len(tokens)) if first[(tokens[i - 1], tokens[i])] < i) / len(tokens)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Every prompt's recomputed rule scores and results, in file order."""
+
+    prompts: list[ReferencePrompt]
+    settings: Settings
+
+    def met(self, layer: int, head: int, rule: str) -> list[bool]:
+        return [bool(p.met[rule][layer, head]) for p in self.prompts]
+
+    def values(self, layer: int, head: int, measure: str) -> list[float]:
+        return [float(p.scores[measure][layer, head]) for p in self.prompts
+                if not math.isnan(p.scores[measure][layer, head])]
+
+
+def recompute(source: CorpusSource, settings: Settings) -> Reference:
+    import dask
+
+    results = run_tasks([dask.delayed(reference_prompt, pure=True)(str(p), settings) for p in source.shards])
+    problems = [r for r in results if isinstance(r, Problem)]
+    if problems:
+        raise InputError(problems)
+    return Reference(results, settings)
+
+
+# --- the checks, one per observation kind, on the findings fields ---
+
+
+def check(fields: dict, ref: Reference) -> bool:
+    checker = {"corpus_head_role": _check_role, "corpus_prompt_dependent": _check_dependent,
+               "corpus_layer_summary": _check_layer, "corpus_consistent_heads": _check_consistent}.get(fields["kind"])
+    return bool(checker and checker(fields, ref))
+
+
+def _close(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= TOL
+
+
+def _quantile(values: list[float], q: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default), by hand."""
+    v = sorted(values)
+    pos = (len(v) - 1) * q
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (pos - lo)
+
+
+def _distribution_holds(f: dict, ref: Reference) -> bool:
+    layers, heads = ref.prompts[0].met["self"].shape
+    if not (0 <= f["layer"] < layers and 0 <= f["head"] < heads) or f["pattern"] not in RULES:
+        return False
+    if f["metric"] != MEASURE.get(f["pattern"], f["pattern"]):
+        return False
+    met = sum(ref.met(f["layer"], f["head"], f["pattern"]))
+    values = ref.values(f["layer"], f["head"], f["metric"])
+    if (met, len(ref.prompts), len(values)) != (f["met"], f["prompts"], f["defined"]):
+        return False
+    if not values:
+        return f["mean"] is None and f["low"] is None and f["high"] is None
+    tail = (1 - f["interval"]) / 2
+    return (_close(sum(values) / len(values), f["mean"]) and _close(_quantile(values, tail), f["low"])
+            and _close(_quantile(values, 1 - tail), f["high"]) and f["interval"] == ref.settings.corpus.interval)
+
+
+def _check_role(f: dict, ref: Reference) -> bool:
+    return _distribution_holds(f, ref) and f["met"] >= ref.settings.corpus.consistent_min * f["prompts"]
+
+
+def _check_dependent(f: dict, ref: Reference) -> bool:
+    cs = ref.settings.corpus
+    if not (_distribution_holds(f, ref) and f["pattern"] in FOCUSED
+            and cs.dependent_min * f["prompts"] <= f["met"] < cs.consistent_min * f["prompts"]):
+        return False
+    return _same_factors(f["factors"], _factors(f, ref))
+
+
+def _factors(f: dict, ref: Reference) -> list[dict]:
+    cs = ref.settings.corpus
+    met = ref.met(f["layer"], f["head"], f["pattern"])
+    out = []
+    rep = [p.repeat_share >= cs.repeated_min_share for p in ref.prompts]
+    n_rep = sum(rep)
+    n_other = len(rep) - n_rep
+    if n_rep and n_other:
+        a = sum(m for m, r in zip(met, rep) if r)
+        b = sum(m for m, r in zip(met, rep) if not r)
+        if abs(a / n_rep - b / n_other) >= cs.factor_min_difference:
+            out.append({"factor": "repetition", "met_repeated": a, "repeated": n_rep, "met_other": b,
+                        "other": n_other, "repeated_min_share": cs.repeated_min_share})
+    pairs = [(p.length, float(p.scores[f["metric"]][f["layer"], f["head"]])) for p in ref.prompts]
+    pairs = [(x, y) for x, y in pairs if not math.isnan(y)]
+    if len(pairs) >= cs.length_min_prompts and len({x for x, _ in pairs}) >= 3:
+        rho = _spearman([x for x, _ in pairs], [y for _, y in pairs])
+        lengths = sorted(p.length for p in ref.prompts)
+        n = len(lengths)
+        cut = float(lengths[n // 2]) if n % 2 else (lengths[n // 2 - 1] + lengths[n // 2]) / 2
+        short = [p.length <= cut for p in ref.prompts]
+        n_short = sum(short)
+        met_short = sum(m for m, s in zip(met, short) if s)
+        met_long = sum(met) - met_short
+        split = abs(met_short / n_short - met_long / (n - n_short)) if 0 < n_short < n else 0.0
+        if rho is not None and abs(rho) >= cs.length_min_correlation and split >= cs.factor_min_difference:
+            out.append({"factor": "length", "correlation": rho, "prompts": len(pairs), "median_length": cut,
+                        "met_short": met_short, "short": n_short, "met_long": met_long, "long": n - n_short})
+    return out
+
+
+def _ranks(values: list[float]) -> list[float]:
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return ranks
+
+
+def _spearman(x: list[float], y: list[float]) -> float | None:
+    rx, ry = _ranks(x), _ranks(y)
+    n = len(rx)
+    mx, my = sum(rx) / n, sum(ry) / n
+    sxy = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    sxx = sum((a - mx) ** 2 for a in rx)
+    syy = sum((b - my) ** 2 for b in ry)
+    if sxx == 0 or syy == 0:
+        return None
+    return sxy / math.sqrt(sxx * syy)
+
+
+def _same_factors(claimed: list[dict], actual: list[dict]) -> bool:
+    if len(claimed) != len(actual):
+        return False
+    for c, a in zip(claimed, actual):
+        if c.keys() != a.keys():
+            return False
+        for key, value in a.items():
+            same = _close(c[key], value) if isinstance(value, float) else c[key] == value
+            if not same:
+                return False
+    return True
+
+
+def _roles(ref: Reference, layer: int) -> tuple[list, list]:
+    cs = ref.settings.corpus
+    n = len(ref.prompts)
+    heads = ref.prompts[0].met["self"].shape[1]
+    consistent, dependent = [], []
+    for head in range(heads):
+        for rule in RULES:
+            if rule not in FOCUSED:
+                continue
+            met = sum(ref.met(layer, head, rule))
+            if met >= cs.consistent_min * n:
+                consistent.append([head, rule])
+            elif met >= cs.dependent_min * n:
+                dependent.append([head, rule])
+    return consistent, dependent
+
+
+def _check_layer(f: dict, ref: Reference) -> bool:
+    layers, heads = ref.prompts[0].met["self"].shape
+    if not 0 <= f["layer"] < layers:
+        return False
+    consistent, dependent = _roles(ref, f["layer"])
+    return (sorted(f["consistent"]) == sorted(consistent) and sorted(f["dependent"]) == sorted(dependent)
+            and f["total"] == heads and f["threshold"] == ref.settings.corpus.consistent_min)
+
+
+def _check_consistent(f: dict, ref: Reference) -> bool:
+    layers, heads = ref.prompts[0].met["self"].shape
+    expected = [[layer, head, rule] for layer in range(layers) for head, rule in _roles(ref, layer)[0]]
+    return (sorted(f["heads"]) == sorted(expected) and f["count"] == len({(a, b) for a, b, _ in expected})
+            and f["total"] == layers * heads
+            and f["prompts"] == len(ref.prompts) and f["threshold"] == ref.settings.corpus.consistent_min)
