@@ -128,7 +128,7 @@ def test_the_schema_names_every_observation_kind_with_exactly_its_fields(schema)
     assert listed == {k.kind for k in ALL_KINDS}
     assert set(defs["observation"]["properties"]["kind"]["enum"]) == listed
     for cls in ALL_KINDS:
-        ranked = set() if cls in CORPUS_KINDS else {"rank", "score", "section"}
+        ranked = set() if cls in CORPUS_KINDS else {"rank", "rank_score", "section"}
         fields = {f.name for f in dataclasses.fields(cls)} | {"kind", "text"} | ranked
         assert set(defs[cls.kind]["properties"]) == fields, cls.kind
         assert set(defs[cls.kind]["required"]) == fields, cls.kind

@@ -276,7 +276,7 @@ def test_every_printed_observation_is_true_of_the_raw_cells(data):
     assert findings["rejected"] == 0
     ranks = [obs["rank"] for obs in findings["observations"]]
     assert ranks == list(range(1, len(ranks) + 1))
-    scores = [obs["score"] for obs in findings["observations"]]
+    scores = [obs["rank_score"] for obs in findings["observations"]]
     assert scores == sorted(scores, reverse=True) and all(0 <= x <= 1 for x in scores)
     assert sum(obs["section"] == "key" for obs in findings["observations"]) <= 8
     for obs in findings["observations"]:

@@ -36,7 +36,7 @@ def jsonable(value):
 
 
 def placed(observations: list[dict], ranks, report, *, layer_kinds: frozenset = frozenset()) -> list[dict]:
-    """Each observation's findings dict with its ``rank``, ``score`` and ``section``.
+    """Each observation's findings dict with its ``rank``, ``rank_score`` and ``section``.
 
     ``observations`` come best first (the analysis ranked them); the first
     ``report.max_key_observations`` whose score is above 0 and at least
@@ -50,7 +50,7 @@ def placed(observations: list[dict], ranks, report, *, layer_kinds: frozenset = 
     for o, r in zip(observations, ranks):
         key = r.rank <= report.max_key_observations and r.score > 0 and r.score >= floor
         section = "layer" if o["kind"] in layer_kinds else "key" if key else "detail"
-        out.append({**o, "rank": r.rank, "score": r.score, "section": section})
+        out.append({**o, "rank": r.rank, "rank_score": r.score, "section": section})
     return out
 
 
