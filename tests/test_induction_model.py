@@ -1,7 +1,7 @@
 """The small trained model of docs/datasets/induction: what its report says is what it learned.
 
 The committed tensors are the attention of a 2-layer attention-only transformer trained by
-docs/datasets/induction/train.py (seeded, CPU, one thread). Its report must lead with the
+docs/models/train_induction.py (seeded, CPU, one thread). Its report must lead with the
 induction heads of layer 1 and the previous-token heads of layer 0, read them with the
 literature (Olsson et al. 2022), and say that the previous-token heads hold only over the
 early positions of the longer sequence. Retraining takes about 45-90 s on this machine's two
@@ -23,7 +23,9 @@ import pytest
 
 from generator.pipeline import build_bundles
 
-FOLDER = Path(__file__).resolve().parent.parent / "docs" / "datasets" / "induction"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+FOLDER = DOCS / "datasets" / "induction"
+SCRIPT = DOCS / "models" / "train_induction.py"
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
 
 
@@ -56,7 +58,7 @@ def test_on_the_longer_sequence_the_previous_token_heads_hold_only_early():
 
 
 def test_the_training_log_shows_copying_learned():
-    record = json.loads((FOLDER / "training.txt").read_text())
+    record = json.loads((DOCS / "models" / "induction-training.txt").read_text())
     assert record["seed"] == 0 and record["torch"].startswith("2.13.0")
     assert record["loss_second_copy"] < 0.5 < 4 < record["loss_first_copy"]
 
@@ -65,7 +67,7 @@ def test_the_training_log_shows_copying_learned():
                     reason="needs torch (the models extra: pip install -e '.[models]')")
 def test_retraining_learns_the_same_circuit(tmp_path):
     assert HAVE_TORCH, "CI=true: the models extra (torch) must be installed by tests/run"
-    subprocess.run([sys.executable, str(FOLDER / "train.py"), "--out", str(tmp_path)], check=True,
+    subprocess.run([sys.executable, str(SCRIPT), "--out", str(tmp_path)], check=True,
                    capture_output=True, timeout=600)
     from generator.analyse.heads import classify_heads
 

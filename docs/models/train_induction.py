@@ -12,10 +12,11 @@ Everything is seeded and runs on the CPU with torch from the `[models]` extra
 (`pip install -e '.[models]'`, which pins torch==2.13.0), on one thread so that the run is the
 same on every machine with the same torch build. Run:
 
-    python3 docs/datasets/induction/train.py --out docs/datasets/induction
+    python3 docs/models/train_induction.py --out docs/datasets/induction --record docs/models/induction-training.txt
 
 It writes `repeat-12.npz`, `repeat-16.npz` and `repeat-24.npz` (the model's attention on one
-random sequence of 12, 16 and 24 tokens written twice after `<bos>`) and `training.txt` (JSON: the
+random sequence of 12, 16 and 24 tokens written twice after `<bos>`) into ``--out``, and the record
+(``--record``, JSON: the
 settings, the loss curve, the seconds it took, and the loss on each copy of 256 held-out
 repeated sequences). The test suite runs it again and compares (tests/test_induction_model.py).
 
@@ -159,6 +160,7 @@ def token_names(tokens: list[int]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="folder for the .npz files")
+    parser.add_argument("--record", type=Path, help="where to write the training record (default: OUT/training.txt)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps", type=int, default=2600)
     parser.add_argument("--batch", type=int, default=64)
@@ -178,7 +180,7 @@ def main() -> None:
         tokens = [BOS] + half + half
         np.savez_compressed(args.out / f"{name}.npz", attention=attention_on(model, tokens),
                             tokens=np.array(token_names(tokens)))
-    (args.out / "training.txt").write_text(json.dumps(record, indent=2) + "\n")
+    (args.record or args.out / "training.txt").write_text(json.dumps(record, indent=2) + "\n")
 
 
 if __name__ == "__main__":
