@@ -35,11 +35,14 @@ def cli() -> None:
               help="Folder of templates overriding the built-in ones of the same name.")
 @click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
               help="Override a setting, e.g. --set analysis.similar_min=0.8 (repeatable).")
+@click.option("--cache", "cache_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Keep each dataset's bundle in this folder and reuse it while nothing it depends on changed "
+                   "(the output is the same bytes either way).")
 @click.option("--scheduler", metavar="ADDRESS",
               help="Run corpus analysis on this dask.distributed scheduler (default: DASK_SCHEDULER_ADDRESS, "
                    "else Dask's local scheduler). The result is the same.")
 def build(data: tuple[Path, ...], out_dir: Path, templates_dir: Path | None, assignments: tuple[str, ...],
-          scheduler: str | None) -> None:
+          cache_dir: Path | None, scheduler: str | None) -> None:
     """Write DIR/<slug>.md, .vl.json, .findings.json (and the static image) for each DATA file.
 
     DATA may name files or folders; a folder contributes every dataset file in it, and a folder
@@ -58,7 +61,15 @@ def build(data: tuple[Path, ...], out_dir: Path, templates_dir: Path | None, ass
         raise InputError.at(str(templates_dir), "--templates", "no such folder")
     paths = find_datasets(list(data))
     with dask.config.set({"scheduler-address": scheduler} if scheduler else {}):
-        bundles = build_bundles(paths, settings_overrides=overrides, templates_dir=templates_dir)
+        cache = None
+        if cache_dir is not None:
+            from generator.output.cache import BundleCache
+
+            if cache_dir.resolve().is_relative_to(out_dir.resolve()):
+                raise InputError.at(str(cache_dir), "--cache", "is inside the output folder, so it would be "
+                                    "published (and replaced by each build); choose a folder outside it")
+            cache = BundleCache(cache_dir)
+        bundles = build_bundles(paths, settings_overrides=overrides, templates_dir=templates_dir, cache=cache)
     write_output(out_dir, bundles)
     for bundle in bundles:
         click.echo(f"{bundle.source} -> {out_dir / bundle.main_page}")
@@ -121,9 +132,29 @@ def extract(texts: tuple[str, ...], text_file: Path | None, prompts_file: Path |
                f"{data.attention.shape[-1]} tokens")
 
 
-@cli.group()
-def benchmark() -> None:
-    """Measure build time, bytes and drawing time; prints figures as JSON, asserts nothing."""
+@cli.group(invoke_without_command=True)
+@click.option("--sites", default="40,200", show_default=True, metavar="N,N",
+              help="Site sizes (datasets) for the incremental-build figures, when run without a subcommand.")
+@click.option("--no-browser", is_flag=True, help="Skip the Chromium measurement of the seed page.")
+@click.pass_context
+def benchmark(ctx: click.Context, sites: str, no_browser: bool) -> None:
+    """Measure build time, bytes and drawing time; prints figures as JSON, asserts nothing.
+
+    Without a subcommand: every budget side by side (large, site at each size, seed page bytes).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    import json
+
+    from generator.bench.all import bench_all, summary
+
+    try:
+        counts = [int(x) for x in sites.split(",") if x.strip()]
+    except ValueError:
+        raise InputError.at("--sites", sites, "expected dataset counts separated by commas, e.g. 40,200") from None
+    figures = bench_all(counts, browser=not no_browser)
+    click.echo(json.dumps(figures, indent=2))
+    click.echo(summary(figures))
 
 
 @benchmark.command("report")
@@ -141,14 +172,27 @@ def benchmark_report(data: Path, repeat: int, no_browser: bool) -> None:
 
 @benchmark.command("large")
 @click.option("--n", "size", default=2000, show_default=True, help="Rows and columns of the matrix.")
-def benchmark_large(size: int) -> None:
-    """One n × n numeric matrix through the whole build: time, peak memory, bytes written."""
+@click.option("--repeat", default=1, show_default=True, help="Best of this many runs of each side.")
+def benchmark_large(size: int, repeat: int) -> None:
+    """An n × n matrix: `build` against a pandas + seaborn PNG of the same file (CPU ratio, peak memory)."""
     import json
 
     from generator.bench.size import bench_large, within_budget
 
-    result = bench_large(size)
+    result = bench_large(size, repeat=repeat)
     click.echo(json.dumps({**result, "over_budget": within_budget(result)}, indent=2))
+
+
+@benchmark.command("site")
+@click.option("--count", default=40, show_default=True, help="How many small (12 × 24) datasets in the site.")
+@click.option("--no-serve", is_flag=True, help="Skip the `mkdocs serve` rebuild.")
+def benchmark_site(count: int, no_serve: bool) -> None:
+    """Incremental site builds: cold and second `mkdocs build`, and a `mkdocs serve` rebuild after one edit."""
+    import json
+
+    from generator.bench.site import bench_site
+
+    click.echo(json.dumps(bench_site(count, serve=not no_serve), indent=2))
 
 
 @benchmark.command("many")

@@ -9,6 +9,7 @@ and nothing is written for any dataset. Each file goes through its
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from generator.kinds import Kind, dataset_suffixes, kind_for
 from generator.load.corpus import CORPUS_FILE, is_corpus
 from generator.load.sidecar import read_sidecar
 from generator.output.bundle import ReportBundle
+from generator.output.cache import BundleCache, cache_key, input_fingerprint, templates_fingerprint
+from generator.render.environment import builtin_templates
 from generator.render.text import slugify
 from generator.settings import Settings
 
@@ -33,6 +36,13 @@ def load(path: Path, overrides: dict[str, Any] | None = None, *,
 
 def _load(path: Path, overrides: dict[str, Any] | None, *, defaults: tuple[dict[str, Any], str] | None,
           overrides_source: str = "--set") -> tuple[Kind, Any]:
+    kind, meta, settings, _ = _prepare(path, overrides, defaults=defaults, overrides_source=overrides_source)
+    return kind, kind.load(path, meta, settings)
+
+
+def _prepare(path: Path, overrides: dict[str, Any] | None, *, defaults: tuple[dict[str, Any], str] | None,
+             overrides_source: str = "--set"):
+    """The kind, metadata and settings of one dataset (from its sidecar), and the sidecar's path."""
     kind = kind_for(path)
     meta, sidecar_overrides, sidecar = (kind.sidecar or read_sidecar)(path)
     base = Settings()
@@ -40,29 +50,64 @@ def _load(path: Path, overrides: dict[str, Any] | None, *, defaults: tuple[dict[
         base = base.with_overrides(defaults[0], source=defaults[1])
     settings = base.with_overrides(sidecar_overrides, source=str(sidecar) if sidecar else "settings")
     settings = settings.with_overrides(overrides or {}, source=overrides_source)
-    return kind, kind.load(path, meta, settings)
+    return kind, meta, settings, sidecar
 
 
 def build_bundles(paths: list[Path], *, settings_overrides: dict | None = None,
                   settings_defaults: tuple[dict, str] | None = None,
-                  templates_dir: Path | None = None) -> list[ReportBundle]:
+                  templates_dir: Path | None = None, cache: BundleCache | None = None) -> list[ReportBundle]:
     """Load all, then analyse and render each; slugs are unique within the run.
 
     ``settings_defaults`` (a dict and where it came from) apply under each sidecar;
-    ``settings_overrides`` (the CLI's ``--set``) apply over it.
+    ``settings_overrides`` (the CLI's ``--set``) apply over it. With a ``cache``,
+    a dataset whose key (see :mod:`generator.output.cache`) is stored there is taken
+    from it, neither loaded, analysed nor rendered; the others are built as without
+    it, then stored. The bundles are the same bytes either way.
     """
-    loaded, problems = [], []
-    for path in paths:
+    paths = [Path(p) for p in paths]
+    used: set[str] = set()
+    slugs = [unique_slug(dataset_name(p), used) for p in paths]
+    bundles: list[ReportBundle | None] = [None] * len(paths)
+    todo, problems = [], []
+    templates = templates_fingerprint(builtin_templates(), templates_dir) if cache is not None else ""
+    for index, (path, slug) in enumerate(zip(paths, slugs)):
         try:
-            loaded.append(_load(Path(path), settings_overrides, defaults=settings_defaults))
+            kind, meta, settings, sidecar = _prepare(path, settings_overrides, defaults=settings_defaults)
+            key = raw = None
+            if cache is not None:
+                key, raw = _key(path, sidecar, settings, slug, kind, templates)
+                bundles[index] = cache.get(key, raw) if key is not None else None
+            if bundles[index] is None:
+                todo.append((index, kind, kind.load(path, meta, settings), settings, sidecar, key, raw))
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
-    bundles, used = [], set()
-    for kind, item in loaded:
-        bundles.append(bundle_for(kind, item, unique_slug(item.name, used), templates_dir))
-    return bundles
+    for index, kind, item, settings, sidecar, key, raw in todo:
+        bundle = bundles[index] = bundle_for(kind, item, slugs[index], templates_dir)
+        if key is not None and item.name == dataset_name(paths[index]):
+            again, _ = _key(paths[index], sidecar, settings, slugs[index], kind, templates)
+            if again == key:  # the files did not change while this one was being built
+                cache.put(key, bundle, raw)
+    return bundles  # type: ignore[return-value]
+
+
+def dataset_name(path: Path) -> str:
+    """What every kind names a dataset (``loaded.name``): its file's stem, or its folder's name."""
+    return path.name if path.is_dir() else path.stem
+
+
+def _key(path: Path, sidecar: Path | None, settings: Settings, slug: str, kind: Kind,
+         templates: str) -> tuple[str | None, bytes | None]:
+    """The dataset's cache key and, for a file, its bytes (None, None if it cannot be read now)."""
+    try:
+        raw = None if path.is_dir() else path.read_bytes()
+        fingerprint = input_fingerprint(path) if raw is None else hashlib.sha256(raw).hexdigest()
+        sidecar_bytes = sidecar.read_bytes() if sidecar is not None and sidecar.is_file() else None
+    except OSError:
+        return None, None  # the loader reports it, with the file and place
+    return cache_key(fingerprint=fingerprint, sidecar=sidecar_bytes, settings=settings.to_dict(), slug=slug,
+                     source=str(path), kind=kind.name, templates=templates), raw
 
 
 def bundle_for(kind: Kind, item, slug: str, templates_dir: Path | None) -> ReportBundle:
@@ -79,7 +124,7 @@ def unique_slug(name: str, used: set[str]) -> str:
     return slug
 
 
-__all__ = ["load", "build_bundles", "bundle_for", "find_datasets", "unique_slug"]
+__all__ = ["load", "build_bundles", "bundle_for", "dataset_name", "find_datasets", "unique_slug"]
 
 
 OUTPUT_SUFFIXES = (".findings.json", ".vl.json")

@@ -167,6 +167,9 @@ class ChartSettings:
     canvas_above_cells: int = 5_000
     """Above this many cells the chart renders to canvas instead of SVG (faster, smaller DOM)."""
     static_image: bool = True
+    static_max_cells: int = 10_000
+    """Above this many cells the static image shows block means coarser than the chart's (the page
+    says so): drawing a 40,000-cell PNG takes seconds, a 10,000-cell one a fraction of one."""
 
 
 @dataclass(frozen=True)
@@ -313,7 +316,7 @@ def _merge(obj: Any, overrides: dict[str, Any], source: str, prefix: str) -> Any
 
 #: Settings whose value must be at least this: 0 or less would divide by zero, loop or mean nothing.
 MINIMUM = {
-    "max_cells": 1, "max_label_chars": 2, "max_chart_cells": 1, "canvas_above_cells": 0, "cell_size": 1,
+    "max_cells": 1, "max_label_chars": 2, "max_chart_cells": 1, "static_max_cells": 1, "canvas_above_cells": 0, "cell_size": 1,
     "similar_max_pairs": 0, "periodic_max_period": 2, "periodic_min_support": 1, "level_runs_max_rows": 0,
     "max_listed_cells": 1, "region_min_cells": 1, "max_regions": 0, "trend_min_points": 4, "exception_max_cells": 0, "max_profiles": 0, "max_trends": 0, "partial_min_rows": 2,
     "max_key_observations": 1,

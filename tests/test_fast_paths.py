@@ -60,7 +60,11 @@ def test_prefiltered_similar_rows_equal_the_plain_double_loop(data):
     base = rng.random((3, n_cols)).round(data.draw(st.integers(0, 2)))
     picks = rng.integers(0, 3, n_rows)
     noise = rng.normal(0, data.draw(st.sampled_from([0.0, 0.01, 0.3])), (n_rows, n_cols))
-    values = base[picks] + noise * rng.random((n_rows, 1)) + rng.random((n_rows, 1)) * 10
+    offset = data.draw(st.sampled_from([10.0, 10.0, 1e6]))  # far from 0: centring must stay exact enough
+    values = base[picks] + noise * rng.random((n_rows, 1)) + rng.random((n_rows, 1)) * offset
+    if data.draw(st.booleans()):  # flat rows: constant, or varying far below their size
+        values[rng.integers(0, n_rows)] = offset
+        values[rng.integers(0, n_rows)] = offset + rng.normal(0, 1e-12 * offset, n_cols)
     values[rng.random((n_rows, n_cols)) < data.draw(st.sampled_from([0.0, 0.2]))] = np.nan
     if np.isnan(values).all():
         values[0, 0] = 1.0
@@ -79,3 +83,115 @@ def test_prefiltered_similar_rows_equal_the_plain_double_loop(data):
     s = AnalysisSettings(similar_min=data.draw(st.sampled_from([0.5, 0.9, 0.99, 1.0])), similar_max_pairs=100)
     groups = identical_groups(grid)
     assert find_similar(grid, groups, s) == _plain_similar(grid, groups, s)
+
+
+# --- pyarrow's CSV reader (load.fast_csv) against the plain csv-module path ------------------
+
+from pathlib import Path  # noqa: E402
+
+from generator.errors import InputError  # noqa: E402
+from generator.settings import InputSettings  # noqa: E402
+
+_TOKENS = ["0.5", "1", "-2.25", " 3 ", "1e-3", "+1", ".5", "5.", "1E5", "1e", "e5", "-0", "nan", "NaN",
+           "inf", "-Infinity", "1e400", "1_000", "0x10", "N/A", "null", "true", "", " ", "\u00a01",
+           '"2.5"', '""', '"1"2', '1"2', '"a,b"', '"x\ny"', '"q""q"', "\u0661", "a", "L0", "02"]
+_LABELS = ["0", "1", "2", "a", "b", "L0", "02", "2.5", " x ", "", '"q"', '"a"b', "1.0", "-3", '"x\ny"']
+
+
+def _read(path: Path, arrow: bool, settings: InputSettings):
+    try:
+        return read_matrix_or_error(path, settings, arrow)
+    except InputError as exc:
+        return str(exc)
+
+
+def read_matrix_or_error(path: Path, settings: InputSettings, arrow: bool):
+    return tabular.read_matrix(path, settings, raw=path.read_bytes(), arrow=arrow)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data())
+def test_the_arrow_reader_gives_exactly_what_the_plain_reader_gives(tmp_path_factory, data):
+    """Values, labels and their types, or the very same one-line error: Arrow never decides alone."""
+    n_cols = data.draw(st.integers(1, 5))
+    n_rows = data.draw(st.integers(0, 5))
+    delimiter = data.draw(st.sampled_from([",", "\t"]))
+    newline = data.draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    numbers = st.floats(-1e6, 1e6, allow_nan=False).map(repr)
+    odd = data.draw(st.sampled_from([0.0, 0.05, 0.3]))  # share of tricky cells: most files are clean
+    cell = st.floats(0, 1).flatmap(lambda u: st.sampled_from(_TOKENS) if u < odd else numbers)
+    header = ["token"] + [data.draw(st.sampled_from(_LABELS)) if data.draw(st.floats(0, 1)) < odd else str(c)
+                          for c in range(n_cols)]
+    lines = [delimiter.join(header)]
+    for r in range(n_rows):
+        label = data.draw(st.sampled_from(_LABELS)) if data.draw(st.floats(0, 1)) < odd else str(r)
+        width = n_cols + (data.draw(st.sampled_from([1, -1])) if data.draw(st.floats(0, 1)) < odd else 0)
+        lines.append(delimiter.join([label] + [data.draw(cell) for _ in range(max(0, width))]))
+        if data.draw(st.floats(0, 1)) < odd:
+            lines.append(data.draw(st.sampled_from(["", " ", delimiter * n_cols])))
+    text = ("\ufeff" if data.draw(st.booleans()) else "") + newline.join(lines) + data.draw(
+        st.sampled_from([newline, ""]))
+    path = tmp_path_factory.mktemp("csv") / ("t.tsv" if delimiter == "\t" else "t.csv")
+    path.write_bytes(text.encode("utf-8"))
+    limits = InputSettings(max_cells=data.draw(st.sampled_from([10**6, 6])))
+    fast, plain = _read(path, True, limits), _read(path, False, limits)
+    if isinstance(plain, str) or isinstance(fast, str):
+        assert fast == plain
+        return
+    assert (fast.rows, fast.columns, fast.kind) == (plain.rows, plain.columns, plain.kind)
+    assert [type(x) for x in fast.rows + fast.columns] == [type(x) for x in plain.rows + plain.columns]
+    np.testing.assert_array_equal(fast.values, plain.values)
+
+
+def test_the_arrow_reader_is_the_one_used_for_a_plain_numeric_csv(tmp_path, monkeypatch):
+    """A plain wide numeric file really takes the Arrow path (the equivalence test is not vacuous)."""
+    path = tmp_path / "m.csv"
+    path.write_text("token,0,1,2\n0,0.1,0.2,0.7\n1,0.3,,0.4\n", encoding="utf-8")
+    from generator.load import fast_csv
+
+    calls = []
+    real = fast_csv.read_wide
+    monkeypatch.setattr(tabular, "read_wide", lambda *a: calls.append(real(*a)) or calls[-1])
+    matrix = tabular.read_matrix(path, InputSettings())
+    assert calls and calls[0] is not None
+    assert matrix.rows == (0, 1) and matrix.columns == (0, 1, 2)
+    np.testing.assert_array_equal(matrix.values, [[0.1, 0.2, 0.7], [0.3, np.nan, 0.4]])
+
+
+# --- block summaries of big charts (render.blocks) against the plain per-block loop ---------------
+
+from collections import Counter  # noqa: E402
+
+from generator.render.blocks import block_means, block_modes  # noqa: E402
+
+
+def _plain_blocks(levels, values, block):
+    modes, means = [], []
+    for r in range(0, levels.shape[0], block):
+        mode_row, mean_row = [], []
+        for c in range(0, levels.shape[1], block):
+            counts = Counter(x for x in levels[r:r + block, c:c + block].ravel() if x is not None)
+            mode_row.append(counts.most_common(1)[0][0] if counts else None)
+            cells = values[r:r + block, c:c + block]
+            finite = cells[~np.isnan(cells)]
+            mean_row.append(float(finite.mean()) if finite.size else float("nan"))
+        modes.append(mode_row)
+        means.append(mean_row)
+    return modes, np.array(means)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 9), st.integers(1, 9), st.integers(1, 5), st.integers(0, 2**32 - 1), st.sampled_from([0, 0.3, 1]))
+def test_block_summaries_equal_the_plain_per_block_loop(n_rows, n_cols, block, seed, missing):
+    rng = np.random.default_rng(seed)
+    values = rng.integers(0, 4, (n_rows, n_cols)).astype(float)  # few distinct values: many ties
+    values[rng.random(values.shape) < missing] = np.nan
+    if np.isnan(values).all():
+        values[0, 0] = 1.0
+    from generator.load.dataset import Matrix
+
+    grid = level_grid(Matrix(tuple(range(n_rows)), tuple(range(n_cols)), values, "numeric"), LevelRule(), source="t")
+    modes, means = _plain_blocks(grid.levels, values, block)
+    names = np.array([*grid.scheme.names, None], dtype=object)
+    assert names[block_modes(grid.codes, block, len(grid.scheme.names))].tolist() == modes
+    np.testing.assert_allclose(block_means(values, block), means, rtol=1e-12, equal_nan=True)

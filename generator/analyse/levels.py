@@ -8,6 +8,7 @@ reader can redo the split by hand.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +54,17 @@ class LevelGrid:
     def numeric_columns(self) -> bool:
         return all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in self.columns)
 
+    @functools.cached_property
+    def codes(self) -> np.ndarray:
+        """Each cell's level as its index in ``scheme.names`` (-1 = missing; int8 up to 126 levels).
+
+        The same grid as ``levels``, in a form numpy compares a whole grid at a time
+        (an object array of strings is compared one Python call per cell). Computed
+        from ``levels`` on first use; :func:`level_grid` fills it with the very codes
+        it made ``levels`` from.
+        """
+        return _codes_of(self.levels, self.scheme.names)
+
 
 def level_grid(matrix: Matrix, rule: LevelRule, *, source: str, categories: tuple[str, ...] = (),
                values_meaning: str | None = None) -> LevelGrid:
@@ -60,13 +72,24 @@ def level_grid(matrix: Matrix, rule: LevelRule, *, source: str, categories: tupl
         scheme = LevelScheme(names=_category_order(matrix.values, categories), rule="categories")
         return LevelGrid(matrix.rows, matrix.columns, matrix.values, None, scheme)
     scheme = _numeric_scheme(matrix.values, rule, source, values_meaning)
-    high, mid, low = scheme.names
     values = matrix.values
-    levels = np.full(values.shape, mid, dtype=object)
-    levels[values <= scheme.low_to] = low
-    levels[values >= scheme.high_from] = high  # where the cut points meet, the first level wins
-    levels[np.isnan(values)] = None
-    return LevelGrid(matrix.rows, matrix.columns, levels, values, scheme)
+    codes = np.ones(values.shape, dtype=np.int8)  # the middle level
+    codes[values <= scheme.low_to] = 2
+    codes[values >= scheme.high_from] = 0  # where the cut points meet, the first level wins
+    codes[np.isnan(values)] = -1
+    levels = np.array([*scheme.names, None], dtype=object)[codes]  # code -1 picks the None at the end
+    grid = LevelGrid(matrix.rows, matrix.columns, levels, values, scheme)
+    grid.__dict__["codes"] = codes  # the cached_property's slot: these are the codes levels came from
+    return grid
+
+
+def _codes_of(levels: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+    index = {name: i for i, name in enumerate(names)}
+    flat = [-1 if x is None else index.get(x, -2) for x in levels.ravel().tolist()]
+    codes = np.array(flat, dtype=np.int8 if len(names) < 127 else np.int32).reshape(levels.shape)
+    if (codes == -2).any():
+        raise ValueError("a level outside the scheme's names")
+    return codes
 
 
 def _category_order(values: np.ndarray, categories: tuple[str, ...]) -> tuple[str, ...]:

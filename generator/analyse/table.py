@@ -87,9 +87,9 @@ def analyse(grid: LevelGrid, settings: AnalysisSettings, meaning: str | None = N
 
 
 def describe(grid: LevelGrid) -> Facts:
-    levels = grid.levels
-    present = levels != None  # noqa: E711 - elementwise on an object array
-    counts = {name: int(np.sum(levels == name)) for name in grid.scheme.names}
+    codes = grid.codes
+    tally = np.bincount(codes.ravel().astype(np.int64) + 1, minlength=len(grid.scheme.names) + 1)
+    counts = {name: int(tally[i + 1]) for i, name in enumerate(grid.scheme.names)}
     step = None
     if grid.numeric_columns and len(grid.columns) > 1:
         step = _common_step(list(grid.columns))
@@ -97,50 +97,62 @@ def describe(grid: LevelGrid) -> Facts:
     if grid.values is not None:
         finite = grid.values[~np.isnan(grid.values)]
         stats = dict(minimum=float(finite.min()), maximum=float(finite.max()), mean=float(finite.mean()))
-    return Facts(rows=len(grid.rows), columns=len(grid.columns), cells=levels.size, present=int(present.sum()),
+    return Facts(rows=len(grid.rows), columns=len(grid.columns), cells=codes.size, present=int(codes.size - tally[0]),
                  level_counts=counts, column_step=step, numeric_columns=grid.numeric_columns, **stats)
 
 
 def identical_groups(grid: LevelGrid) -> list[list[int]]:
     """Rows grouped by identical content (levels and, for numbers, values), in first-seen order."""
     keys: dict[bytes, list[int]] = {}
+    values = None if grid.values is None else np.nan_to_num(grid.values, nan=np.inf)
+    codes = grid.codes
     for r in range(len(grid.rows)):
-        if grid.values is not None:
-            key = np.nan_to_num(grid.values[r], nan=np.inf).tobytes() + repr(list(grid.levels[r])).encode()
-        else:
-            key = repr(list(grid.levels[r])).encode()
+        key = codes[r].tobytes() if values is None else values[r].tobytes() + codes[r].tobytes()
         keys.setdefault(key, []).append(r)
     return list(keys.values())
 
 
 def find_periodic(grid: LevelGrid, groups: list[list[int]], settings: AnalysisSettings) -> list[Periodic]:
+    """Levels that hold on every ``period``-th column (by the period key) of a set of rows.
+
+    Per candidate set of rows, two column-wise summaries answer every (period, phase)
+    in time linear in the columns: whether a column holds one level in all those
+    rows (and which), and which levels occur in it at all.
+    """
     keys = np.array(period_keys(grid))
     if len(keys) < 2 * settings.periodic_min_support:
         return []
+    names = grid.scheme.names
     candidates = [list(range(len(grid.rows)))] + (groups if 1 < len(groups) <= settings.level_runs_max_rows else [])
     found: list[Periodic] = []
     covered: set[tuple[int, int, str]] = set()
     for rows in candidates:
-        block = grid.levels[rows]
+        block = grid.codes[rows]
+        top = block[0]
+        uniform = (block == top).all(axis=0)  # the column holds top's level in every row
+        occurs = np.array([(block == k).any(axis=0) for k in range(len(names))]).reshape(len(names), len(keys))
         held: set[tuple[int, int, str]] = set()
         for period in range(2, settings.periodic_max_period + 1):
+            residue = keys % period
             for phase in range(period):
-                on = (keys % period) == phase
-                if on.sum() < settings.periodic_min_support or on.all():
+                on = residue == phase
+                count = int(on.sum())
+                if count < settings.periodic_min_support or count == len(on):
                     continue
-                first = block[0, np.argmax(on)]
-                if first is None or not np.all(block[:, on] == first):
+                code = int(top[np.argmax(on)])
+                if code < 0 or not (uniform[on].all() and (top[on] == code).all()):
                     continue
-                exclusive = not np.any(block[:, ~on] == first)
+                exclusive = not occurs[code, ~on].any()
                 if settings.periodic_exclusive_only and not exclusive:
                     continue
+                first = names[code]
                 held.add((period, phase, first))
                 if any((q, phase % q, first) in held for q in range(2, period) if period % q == 0):
                     continue  # a shorter period already says this
                 if (period, phase, first) in covered:
                     continue  # already said of all rows together
                 found.append(Periodic(rows=[grid.rows[r] for r in rows], period=period, phase=phase,
-                                      level=str(first), exclusive=bool(exclusive), columns=int(on.sum())))
+                                      level=str(first), exclusive=bool(exclusive), columns=count))
         if rows == candidates[0]:
             covered = set(held)
     return found
@@ -151,8 +163,8 @@ def find_level_runs(grid: LevelGrid, groups: list[list[int]]) -> list[LevelRuns]
     unit = column_unit(grid)
     for group in groups:
         r = group[0]
-        for level in grid.scheme.names:
-            cols = np.flatnonzero(grid.levels[r] == level).tolist()
+        for code, level in enumerate(grid.scheme.names):
+            cols = np.flatnonzero(grid.codes[r] == code).tolist()
             if not cols:
                 continue
             labels = [grid.columns[c] for c in cols]
@@ -186,7 +198,7 @@ def find_axis_gaps(grid: LevelGrid, settings: AnalysisSettings) -> list[AxisGaps
 
 
 def find_missing(grid: LevelGrid) -> list[MissingCells]:
-    where = np.argwhere(grid.levels == None)  # noqa: E711
+    where = np.argwhere(grid.codes < 0)
     if len(where) == 0:
         return []
     cells = [[grid.rows[r], grid.columns[c]] for r, c in where]
@@ -244,9 +256,14 @@ def _similar_candidates(grid: LevelGrid, reps: list[int], threshold: float):
     A prefilter only: pairwise-complete Pearson r (or level agreement) for a block of
     rows at a time by matrix products, keeping any pair within a slack of the threshold
     or not computable this way; the exact per-pair code in :func:`find_similar` then
-    decides. Linear algebra instead of n²/2 Python-level pair computations.
+    decides. Linear algebra instead of n²/2 Python-level pair computations, and only
+    the upper triangle of the pair matrix.
     """
-    present = (grid.levels[reps] != None).astype(np.float64)  # noqa: E711
+    codes = grid.codes[reps]
+    if grid.values is not None and (codes >= 0).all():
+        yield from _complete_candidates(grid.values[reps], reps, threshold)
+        return
+    present = (codes >= 0).astype(np.float64)
     if grid.values is not None:
         values = grid.values[reps]
         # r is unchanged by shifting a row by a constant, on any subset of its columns:
@@ -255,31 +272,63 @@ def _similar_candidates(grid: LevelGrid, reps: list[int], threshold: float):
             means = np.nanmean(np.where(present > 0, values, np.nan), axis=1, keepdims=True)
         x = np.nan_to_num(values - np.nan_to_num(means), nan=0.0) * present
     else:
-        names = {name: k for k, name in enumerate(grid.scheme.names)}
-        codes = np.vectorize(lambda v: -1 if v is None else names.get(v, -1), otypes=[np.int64])(grid.levels[reps])
-        onehot = [(codes == k).astype(np.float64) for k in range(len(names))]
+        onehot = [(codes == k).astype(np.float64) for k in range(len(grid.scheme.names))]
     n = len(reps)
     for start in range(0, n, _CHUNK):
         stop = min(n, start + _CHUNK)
-        shared = present[start:stop] @ present.T
+        rest = slice(start, n)  # pairs (i, j) with j >= i only
+        shared = present[start:stop] @ present[rest].T
         with np.errstate(divide="ignore", invalid="ignore"):
             if grid.values is not None:
-                sx = x[start:stop] @ present.T
-                sy = present[start:stop] @ x.T
-                sxx = (x[start:stop] ** 2) @ present.T
-                syy = present[start:stop] @ (x ** 2).T
-                sxy = x[start:stop] @ x.T
+                sx = x[start:stop] @ present[rest].T
+                sy = present[start:stop] @ x[rest].T
+                sxx = (x[start:stop] ** 2) @ present[rest].T
+                syy = present[start:stop] @ (x[rest] ** 2).T
+                sxy = x[start:stop] @ x[rest].T
                 cov = sxy - sx * sy / shared
                 var = (sxx - sx ** 2 / shared) * (syy - sy ** 2 / shared)
                 score = cov / np.sqrt(var)
                 score[~(var > 1e-12 * np.maximum(1.0, sxx * syy))] = np.inf  # near-constant: let the exact code judge
             else:
-                agree = sum(h[start:stop] @ h.T for h in onehot)
+                agree = sum(h[start:stop] @ h[rest].T for h in onehot)
                 score = agree / shared
         keep = (shared >= 3) & ~(score < threshold - _SLACK)
-        for i, j in zip(*np.nonzero(keep)):
-            if start + i < j:
-                yield reps[start + i], reps[j]
+        yield from _upper_pairs(keep, start, reps)
+
+
+def _complete_candidates(values: np.ndarray, reps: list[int], threshold: float):
+    """:func:`_similar_candidates` when no cell of these rows is missing: r is a dot product.
+
+    Each row is centred and scaled to unit length once, so a block of r is one
+    matrix product. A row whose own ``std()`` is 0 is never similar (as in
+    :func:`similar_pair`); a row so flat that rounding could blur its r goes to the
+    exact code with every partner.
+    """
+    if values.shape[1] < 3:
+        return  # fewer than 3 shared cells: no pair is similar
+    live = np.array([values[i].std() != 0 for i in range(len(values))], dtype=bool)
+    x = values - values.mean(axis=1, keepdims=True)
+    norm = np.sqrt(np.einsum("ij,ij->i", x, x))
+    scale = np.abs(values).max(axis=1) * np.sqrt(values.shape[1])
+    exact = live & ~(norm > 1e-8 * scale)
+    z = x / np.where(norm > 0, norm, 1.0)[:, None]
+    n = len(reps)
+    for start in range(0, n, _CHUNK):
+        stop = min(n, start + _CHUNK)
+        score = z[start:stop] @ z[start:].T
+        score[exact[start:stop], :] = np.inf
+        score[:, exact[start:]] = np.inf
+        keep = ~(score < threshold - _SLACK)
+        keep[~live[start:stop], :] = False
+        keep[:, ~live[start:]] = False
+        yield from _upper_pairs(keep, start, reps)
+
+
+def _upper_pairs(keep: np.ndarray, start: int, reps: list[int]):
+    """The (a, b), a before b, marked in ``keep`` (rows ``start:``, columns ``start:``), in row order."""
+    for i, j in zip(*np.nonzero(keep)):
+        if i < j:
+            yield reps[start + i], reps[start + j]
 
 
 def column_unit(grid: LevelGrid):
@@ -290,7 +339,7 @@ def column_unit(grid: LevelGrid):
 
 
 def _filled(grid: LevelGrid, r: int) -> int:
-    return int(np.sum(grid.levels[r] != None))  # noqa: E711
+    return int(np.sum(grid.codes[r] >= 0))
 
 
 def _common_step(values: list) -> float | None:

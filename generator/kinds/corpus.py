@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from generator.analyse.corpus import CorpusAnalysis, analyse_corpus
 from generator.load.corpus import CorpusMeta, CorpusSource, read_corpus, read_corpus_file
 from generator.output.bundle import ReportBundle
-from generator.render.corpus import render_corpus
 from generator.settings import Settings
-from generator.verify.corpus import check, recompute
+
+if TYPE_CHECKING:  # analysis, verification and charts load Dask and Altair: only when a corpus is built
+    from generator.analyse.corpus import CorpusAnalysis
 
 SUFFIXES: frozenset[str] = frozenset()
 """A corpus is a folder, recognised by its corpus.yml (see :func:`generator.load.corpus.is_corpus`)."""
@@ -41,6 +42,9 @@ def load(path: Path, meta: CorpusMeta, settings: Settings) -> LoadedCorpus:
 
 def analyse(loaded: LoadedCorpus) -> CheckedCorpus:
     """Analyse on Dask, then keep the observations the verify stage re-derives from the files."""
+    from generator.analyse.corpus import CorpusAnalysis, analyse_corpus
+    from generator.verify.corpus import check, recompute
+
     analysis = analyse_corpus(loaded.source, loaded.settings)
     reference = recompute(loaded.source, loaded.settings)
     kept = [o for o in analysis.observations if check(o.fields(), reference)]
@@ -48,5 +52,7 @@ def analyse(loaded: LoadedCorpus) -> CheckedCorpus:
 
 
 def render(loaded: LoadedCorpus, checked: CheckedCorpus, *, slug: str, templates_dir: Path | None) -> ReportBundle:
+    from generator.render.corpus import render_corpus
+
     return render_corpus(loaded.source, checked.analysis, rejected=checked.rejected, settings=loaded.settings,
                          slug=slug, templates_dir=templates_dir)

@@ -12,7 +12,6 @@ from generator.analyse.table import analyse as analyse_grid
 from generator.load.dataset import Dataset, Metadata
 from generator.load.table import TABLE_SUFFIXES, byte_limit, read_input, read_matrix
 from generator.output.bundle import ReportBundle
-from generator.render.table import render_dataset, to_bundle
 from generator.settings import Settings
 
 SUFFIXES = TABLE_SUFFIXES
@@ -52,6 +51,8 @@ def analyse(loaded: LoadedTable) -> Analysis:
 
 
 def render(loaded: LoadedTable, analysis: Analysis, *, slug: str, templates_dir: Path | None) -> ReportBundle:
+    from generator.render.table import render_dataset, to_bundle  # Altair: only when a report is rendered
+
     data_name = f"{slug}.data{Path(loaded.dataset.source).suffix.lower()}"
     rendered = render_dataset(loaded.dataset, loaded.grid, analysis, loaded.settings, slug=slug,
                               templates_dir=templates_dir, data_name=data_name)

@@ -13,7 +13,6 @@ from generator.load.table import read_input
 from generator.load.tensor import SUFFIXES as TENSOR_SUFFIXES
 from generator.load.tensor import TensorData, load_tensor
 from generator.output.bundle import ReportBundle
-from generator.render.tensor import render_tensor
 from generator.settings import Settings
 
 SUFFIXES = TENSOR_SUFFIXES
@@ -51,6 +50,8 @@ def analyse(loaded: LoadedTensor) -> TensorAnalysis:
 
 
 def render(loaded: LoadedTensor, analysis: TensorAnalysis, *, slug: str, templates_dir: Path | None) -> ReportBundle:
+    from generator.render.tensor import render_tensor  # Altair: only when a report is rendered
+
     return render_tensor(name=loaded.name, source=loaded.source, sha256=loaded.sha256, raw=loaded.raw,
                          data=loaded.data, meta=loaded.meta, analysis=analysis, settings=loaded.settings, slug=slug,
                          templates_dir=templates_dir)

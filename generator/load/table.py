@@ -23,6 +23,7 @@ import numpy as np
 
 from generator.errors import InputError, characters_only
 from generator.load.dataset import Label, Matrix
+from generator.load.fast_csv import read_wide
 from generator.settings import InputSettings
 
 TABLE_SUFFIXES = {".csv", ".tsv", ".parquet", ".json", ".jsonl", ".ndjson"}
@@ -52,14 +53,22 @@ def byte_limit(settings: InputSettings) -> int:
 
 
 def read_matrix(path: Path, settings: InputSettings, *, categorical: bool | None = None,
-                categories: tuple[str, ...] = (), raw: bytes | None = None) -> Matrix:
+                categories: tuple[str, ...] = (), raw: bytes | None = None, arrow: bool = True) -> Matrix:
     """Load ``path`` as a matrix; ``categorical`` forces the value kind when a sidecar says so.
 
     ``raw`` is the file's content when the caller has read it already (the pipeline
     hashes the very bytes parsed here, so a file changed mid-build cannot make
-    the recorded SHA-256 disagree with the report).
+    the recorded SHA-256 disagree with the report). ``arrow=False`` skips the
+    pyarrow reader for wide numeric CSV/TSV (the tests compare the two paths).
     """
     src = str(path)
+    if raw is None:
+        raw = read_input(path, byte_limit(settings))
+    suffix = path.suffix.lower()
+    if arrow and suffix in (".csv", ".tsv") and not categorical:
+        fast = _arrow_wide(raw, _checked_text(raw, src), "\t" if suffix == ".tsv" else ",", settings)
+        if fast is not None:
+            return fast
     table = _read_table(path, src, settings.max_cells, raw, byte_limit(settings))
     if not table.header:
         raise InputError.at(src, "file", "no header")
@@ -101,6 +110,18 @@ def _read_table(path: Path, src: str, max_cells: int, raw: bytes | None, limit: 
         raw = read_input(path, limit)
     if suffix == ".parquet":
         return _read_parquet(raw, src)
+    text = _checked_text(raw, src)
+    if suffix in (".csv", ".tsv"):
+        return _read_delimited(text, "\t" if suffix == ".tsv" else ",", src, max_cells)
+    if suffix == ".json":
+        return _read_json(text, src)
+    if suffix in (".jsonl", ".ndjson"):
+        return _read_json_lines(text, src)
+    raise InputError.at(src, "file name", f"unsupported format {suffix!r}; use one of {', '.join(sorted(TABLE_SUFFIXES))}")
+
+
+def _checked_text(raw: bytes, src: str) -> str:
+    """A text file's content, refused (with the line) when empty, UTF-16, not UTF-8 or holding a NUL."""
     if not raw.strip():
         raise InputError.at(src, "file", "is empty")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -114,13 +135,7 @@ def _read_table(path: Path, src: str, max_cells: int, raw: bytes | None, limit: 
         line = text[: text.index("\0")].count("\n") + 1
         raise InputError.at(src, f"line {line}", "contains a NUL character; is it a binary file, or UTF-16 "
                             "without a byte-order mark? save the file as UTF-8 text")
-    if suffix in (".csv", ".tsv"):
-        return _read_delimited(text, "\t" if suffix == ".tsv" else ",", src, max_cells)
-    if suffix == ".json":
-        return _read_json(text, src)
-    if suffix in (".jsonl", ".ndjson"):
-        return _read_json_lines(text, src)
-    raise InputError.at(src, "file name", f"unsupported format {suffix!r}; use one of {', '.join(sorted(TABLE_SUFFIXES))}")
+    return text
 
 
 def _read_delimited(text: str, delimiter: str, src: str, max_cells: int) -> _Table:
@@ -278,22 +293,47 @@ def _wide_numeric(table: _Table, columns: list[Label]) -> Matrix | None:
     table goes through the cell-by-cell path, which gives the same matrix or the
     error naming the exact place; so this never changes what a file means.
     """
-    row_labels = [_label(row[0]) for row in table.rows]
+    try:
+        values = np.array([[_fast_value(x) for x in row[1:]] for row in table.rows], dtype=float)
+    except _Slow:
+        return None
+    return _numeric_matrix([_label(row[0]) for row in table.rows], columns, values)
+
+
+def _arrow_wide(raw: bytes, text: str, delimiter: str, settings: InputSettings) -> Matrix | None:
+    """:func:`_wide_numeric` for a CSV/TSV read by pyarrow (see :mod:`generator.load.fast_csv`).
+
+    None whenever the plain path might say anything else: a tidy header, a header
+    the plain path refuses, too many cells, or whatever the reader itself declines.
+    """
+    parsed = read_wide(raw, text, delimiter)
+    if parsed is None:
+        return None
+    header, labels, values = parsed
+    names = (settings.row_column, settings.column_column, settings.value_column)
+    if all(name in header for name in names) or values.size > settings.max_cells:
+        return None
+    columns = [_label(name) for name in header[1:]]
+    if "" in columns or len(set(columns)) != len(columns):
+        return None
+    return _numeric_matrix([_label(label) for label in labels], columns, values)
+
+
+def _numeric_matrix(row_labels: list[Label], columns: list[Label], values: np.ndarray) -> Matrix | None:
+    """The matrix of a wide numeric table, or None where only the cell path can judge (and name)."""
     if "" in row_labels:
         return None
     rows = _axis(row_labels, sort=False)
     if len(rows) != len(row_labels):
         return None  # repeated row labels: the cell path merges or refuses them
-    try:
-        values = np.array([[_fast_value(x) for x in row[1:]] for row in table.rows], dtype=float)
-    except _Slow:
-        return None
     if values.size and np.isinf(values).any():
         return None
     axis = _axis(columns, sort=True)
     if axis and isinstance(axis[0], (int, float)):  # numeric labels are sorted; text keeps file order
         position = {label: i for i, label in enumerate(columns)}
-        values = values[:, [position[c] for c in axis]]
+        order = [position[c] for c in axis]
+        if order != list(range(len(order))):
+            values = values[:, order]
     return Matrix(tuple(rows), tuple(axis), values, "numeric")
 
 

@@ -13,6 +13,9 @@ below parses them and hands them to vegaEmbed.
 from __future__ import annotations
 
 import functools
+from importlib import metadata
+
+from generator.output.cache import BundleCache
 
 ASSET_URI = "assets/attention-report/charts.js"
 """Where the script lands in the site, relative to the site root."""
@@ -88,16 +91,28 @@ browser tests, which fail on any console error, notice a chart that did not draw
 """
 
 
+def vega_bundle(cache: BundleCache | None = None) -> str:
+    """vl-convert's self-contained Vega bundle: ~1.3 s to make, so once per process, and once per
+    vl-convert version in the build cache (checked by length and hash before it is used)."""
+    if cache is None:
+        return _fresh_vega_bundle()
+    key = f"vl-convert-python {metadata.version('vl-convert-python')}"
+    stored = cache.get_bytes("vega-bundle", key)
+    if stored is not None:
+        return stored.decode("utf-8")
+    text = _fresh_vega_bundle()
+    cache.put_bytes("vega-bundle", key, text.encode("utf-8"))
+    return text
+
+
 @functools.lru_cache(maxsize=1)
-def vega_bundle() -> str:
-    """vl-convert's self-contained Vega bundle; ~1.3 s the first time, so once per process."""
+def _fresh_vega_bundle() -> str:
     import vl_convert
 
     return vl_convert.javascript_bundle()
 
 
-@functools.lru_cache(maxsize=1)
-def charts_js() -> bytes:
+def charts_js(cache: BundleCache | None = None) -> bytes:
     """The bundle and the init script in one IIFE, loaded as a classic script.
 
     The IIFE keeps the bundle's hundreds of minified top-level ``const``s out of the
@@ -111,7 +126,7 @@ def charts_js() -> bytes:
         "(function () {\n"
         "if (window.__attentionReportCharts) return;\n"
         "window.__attentionReportCharts = true;\n"
-        + vega_bundle()
+        + vega_bundle(cache)
         + "\n;\n"
         + INIT_JS
         + "})();\n"

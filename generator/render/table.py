@@ -7,7 +7,7 @@ and the very same strings go into the page and into the findings JSON.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -108,9 +108,14 @@ def _render_dataset(dataset: Dataset, grid: LevelGrid, analysis: Analysis, setti
     interpretations, implications = readings(
         observations, lambda o: readings_macros.interpretation(o, ax, dataset.meta),
         lambda o: readings_macros.implication(o, ax, dataset.meta))
-    png = view.cells > settings.chart.canvas_above_cells
+    image_view, image_spec = view, spec
+    if view.cells > settings.chart.static_max_cells:  # a huge image: coarser blocks, said on the page
+        image_view = chart_view(grid, replace(settings.chart, max_chart_cells=settings.chart.static_max_cells))
+        image_spec = to_spec(*heatmap(grid, image_view, settings.chart, title=text.label(title, 120),
+                                      row_title=ax.row_title, column_title=ax.column_title))
+    png = image_view.cells > settings.chart.canvas_above_cells
     image_ext = "png" if png else "svg"
-    image = static_image(spec, png=png) if settings.chart.static_image else None
+    image = static_image(image_spec, png=png) if settings.chart.static_image else None
     files = {
         "data": data_name or f"{slug}.data",
         "spec": f"{slug}.vl.json",
@@ -159,7 +164,7 @@ def _render_dataset(dataset: Dataset, grid: LevelGrid, analysis: Analysis, setti
         "implications": implications,
         "files": files,
         "chart": {"id": f"ar-chart-{slug}", "spec_json": text.json_script([spec]), "block": view.block,
-                  "cells": view.cells, "alt": _alt(title, analysis, ax), "image_width": _image_width(spec, view)},
+                  "image_block": image_view.block, "cells": view.cells, "alt": _alt(title, analysis, ax), "image_width": _image_width(spec, view)},
     }
     markdown = penv.get_template("report.md.j2").render(r=context)
     return Rendered(markdown, spec, findings, with_values(chart, records), image, image_ext)

@@ -18,6 +18,7 @@ import altair as alt
 import numpy as np
 
 from generator.analyse.levels import LevelGrid
+from generator.render.blocks import block_means, block_modes
 from generator.render.text import visible
 from generator.settings import ChartSettings
 
@@ -72,10 +73,11 @@ def chart_view(grid: LevelGrid, settings: ChartSettings) -> ChartView:
     row_cuts, col_cuts = range(0, n_rows, block), range(0, n_cols, block)
     rows = [_span(grid.rows, r, block) for r in row_cuts]
     cols = [_span(grid.columns, c, block) for c in col_cuts]
-    levels = [[_mode(grid.levels[r:r + block, c:c + block]) for c in col_cuts] for r in row_cuts]
+    names = np.array([*grid.scheme.names, None], dtype=object)  # code -1 picks the None at the end
+    levels = names[block_modes(grid.codes, block, len(grid.scheme.names))].tolist()
     values = None
     if grid.values is not None:
-        values = [[_num(_nanmean(grid.values[r:r + block, c:c + block])) for c in col_cuts] for r in row_cuts]
+        values = [[_num(v) for v in row] for row in block_means(grid.values, block).tolist()]
     return ChartView(rows, cols, levels, values, block)
 
 
@@ -193,16 +195,6 @@ def _step(count: int, settings: ChartSettings) -> int:
 def _span(labels, start: int, block: int) -> str:
     chunk = list(labels[start:start + block])
     return f"{chunk[0]}" if len(chunk) == 1 else f"{chunk[0]}–{chunk[-1]}"
-
-
-def _mode(block: np.ndarray):
-    counts = Counter(x for x in block.ravel() if x is not None)
-    return counts.most_common(1)[0][0] if counts else None
-
-
-def _nanmean(block: np.ndarray) -> float:
-    finite = block[~np.isnan(block)]
-    return float(finite.mean()) if finite.size else float("nan")
 
 
 def _num(v) -> float | None:

@@ -23,6 +23,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from generator.errors import InputError
 from generator.output.bundle import ReportBundle
+from generator.output.cache import BundleCache
 from generator.publish import index_page
 from generator.site import nav as site_nav
 from generator.publish.assets import ASSET_URI, CHARTS_CSS, CSS_URI, charts_js
@@ -37,6 +38,10 @@ class AttentionReportConfig(base.Config):
     templates = c.Optional(c.Dir(exists=True))
     settings = c.Type(dict, default={})
     reports_dir = c.Type(str, default="reports")
+    cache = c.Type(bool, default=True)
+    """Keep each dataset's bundle (and the Vega bundle) between builds, in ``cache_dir``."""
+    cache_dir = c.Type(str, default=".cache/attention-report")
+    """Relative to the folder of mkdocs.yml; outside the built site."""
 
 
 class AttentionReportPlugin(BasePlugin[AttentionReportConfig]):
@@ -46,6 +51,11 @@ class AttentionReportPlugin(BasePlugin[AttentionReportConfig]):
         self._reports_dir = _check_reports_dir(self.config.reports_dir)
         root = Path(config.config_file_path or "mkdocs.yml").resolve().parent
         self._discovery: Discovery = discover(self.config.datasets, root)
+        self._cache_dir = (root / self.config.cache_dir).resolve() if self.config.cache else None
+        for name, folder in (("the built site", config.site_dir), ("docs_dir", config.docs_dir)):
+            if self._cache_dir is not None and self._cache_dir.is_relative_to(Path(folder).resolve()):
+                raise PluginError(f"cache_dir {self.config.cache_dir!r} is inside {name} ({folder}): the cache "
+                                  "would be published or rebuild the site; choose a folder outside it")
         for pattern in self._discovery.empty_patterns:
             log.info("datasets glob %r matched no dataset", pattern)
         self._built: list[tuple[Dataset, ReportBundle, File]] = []
@@ -62,7 +72,7 @@ class AttentionReportPlugin(BasePlugin[AttentionReportConfig]):
         built = []
         if self._discovery.datasets:
             built = _cached_bundles(
-                self._discovery.datasets, self.config.settings, self.config.templates
+                self._discovery.datasets, self.config.settings, self.config.templates, self._cache_dir
             )
         for dataset, bundle in built:
             folder = f"{self._reports_dir}/{dataset.group}"
@@ -84,7 +94,8 @@ class AttentionReportPlugin(BasePlugin[AttentionReportConfig]):
         existing.claim(self._index, None)
         files.append(self._index)
         if built:
-            for uri, content in ((ASSET_URI, charts_js()), (CSS_URI, CHARTS_CSS)):
+            cache = BundleCache(self._cache_dir) if self._cache_dir is not None else None
+            for uri, content in ((ASSET_URI, charts_js(cache)), (CSS_URI, CHARTS_CSS)):
                 asset = File.generated(config, uri, content=content)
                 existing.claim(asset, None)
                 files.append(asset)
@@ -196,13 +207,15 @@ def _check_reports_dir(value: str) -> str:
 _cache: dict[str, list[tuple[Dataset, ReportBundle]]] = {}
 
 
-def _cached_bundles(datasets, settings, templates) -> list[tuple[Dataset, ReportBundle]]:
+def _cached_bundles(datasets, settings, templates, cache_dir=None) -> list[tuple[Dataset, ReportBundle]]:
     """Bundles for ``datasets``, reused while no input file changed.
 
     ``mkdocs serve`` rebuilds the whole site on any edit, docs included, and reloads
-    the config (a new plugin object) each time, so the cache lives in the module.
-    The key covers every file in each dataset's folder (sidecars included) and the
-    templates folder; only the latest result is kept.
+    the config (a new plugin object) each time, so this first, in-memory cache lives
+    in the module: the key covers every file in each dataset's folder (sidecars
+    included) and the templates folder; only the latest result is kept. Below it,
+    the on-disk :class:`~generator.output.cache.BundleCache` in ``cache_dir`` keeps
+    every unchanged dataset from being built again, in this process or the next.
     """
     key = json.dumps(
         [
@@ -210,13 +223,14 @@ def _cached_bundles(datasets, settings, templates) -> list[tuple[Dataset, Report
             _signature({d.path.parent for d in datasets} | {d.path for d in datasets if d.path.is_dir()}, templates),
             settings,
             templates,
+            cache_dir,
         ],
         sort_keys=True,
         default=str,
     )
     if key not in _cache:
         _cache.clear()
-        _cache[key] = _build(datasets, settings, templates)
+        _cache[key] = _build(datasets, settings, templates, cache_dir)
     return _cache[key]
 
 
@@ -244,10 +258,11 @@ def _pair(members: list[Dataset], bundles: list[ReportBundle]):
     return list(zip(members, bundles))
 
 
-def _build(datasets, settings, templates) -> list[tuple[Dataset, ReportBundle]]:
+def _build(datasets, settings, templates, cache_dir=None) -> list[tuple[Dataset, ReportBundle]]:
     """Run the pipeline once per group, so each bundle's group is known for certain.
 
     Problems from every group are gathered before stopping, so one build shows them all.
+    After a whole build the disk cache keeps only this site's entries.
     """
     from generator.pipeline import (
         build_bundles,  # the pipeline imports pandas/altair: late
@@ -258,12 +273,14 @@ def _build(datasets, settings, templates) -> list[tuple[Dataset, ReportBundle]]:
         by_group[dataset.group].append(dataset)
     out: list[tuple[Dataset, ReportBundle]] = []
     problems: list[str] = []
+    cache = BundleCache(cache_dir) if cache_dir is not None else None
     for group, members in by_group.items():
         try:
             bundles = build_bundles(
                 [d.path for d in members],
                 settings_defaults=(dict(settings), "mkdocs.yml: plugins.attention-report.settings") if settings else None,
                 templates_dir=Path(templates) if templates else None,
+                cache=cache,
             )
         except InputError as error:
             problems += [str(p) for p in error.problems]
@@ -275,4 +292,7 @@ def _build(datasets, settings, templates) -> list[tuple[Dataset, ReportBundle]]:
         out += _pair(members, bundles)
     if problems:
         raise PluginError("\n".join(problems))
+    if cache is not None:
+        cache.prune(cache.used)
+        log.info("bundle cache: %d reused, %d built (%s)", cache.hits, cache.misses, cache_dir)
     return out
