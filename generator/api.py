@@ -61,7 +61,7 @@ def report(data: str | Path | pd.DataFrame, *, name: str | None = None, meta: Me
         if not isinstance(loaded, LoadedTable):  # tensors (any kind but tables): from its bundle
             return _bundle_report(loaded, templates_dir)
         suffix = Path(loaded.dataset.source).suffix.lower()
-    analysis = analyse(loaded.grid, loaded.settings.analysis)
+    analysis = analyse(loaded.grid, loaded.settings.analysis, loaded.dataset.meta.values)
     slug = slugify(loaded.dataset.name)
     rendered = render_checked(loaded, analysis, raw=loaded.raw, suffix=suffix, slug=slug, templates_dir=templates_dir,
                               data_name=f"{slug}.data{suffix}")

@@ -74,6 +74,11 @@ class HeadThresholds:
         "on MiniLM the closest broad heads sit at 0.27-0.30"))
     causal_tolerance: float = field(default=1e-6, metadata=_src(
         "ours: a map is causal when every entry above the diagonal is at most this"))
+    partial_min_rows: int = field(default=8, metadata=_src(
+        "ours: a positional pattern held only over part of the queries is reported when it holds on at least "
+        "this many consecutive query rows (and a quarter of them), each at >= positional_min"))
+    partial_max_share: float = field(default=0.9, metadata=_src(
+        "ours: ... and on at most this share of the rows (else it holds over the whole sequence)"))
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,9 @@ class LevelRule:
     rule: str = "thirds"
     high: float | None = None
     low: float | None = None
+    names: tuple[str, ...] = ()
+    """Three level names (high, middle, low) instead of High/Neutral/Low (or Positive/Neutral/Negative),
+    e.g. ``[retrieval, mixed, streaming]`` for DuoAttention gates: the sentences then use them."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,37 @@ class AnalysisSettings:
     """Above this many distinct rows, per-row level runs are left out of Key Observations."""
     max_listed_cells: int = 50
     """Longer lists (missing cells, extreme cells) are cut in the text, never in the findings."""
+    rare_max_share: float = 0.2
+    """A level held by at most this share of the cells with a value is *rare*: its cells are listed."""
+    region_min_cells: int = 2
+    """A region (connected block of a strong level) needs at least this many cells."""
+    max_regions: int = 5
+    profile_max_share: float = 0.5
+    """A row's (or column's) strong cells form a *profile* when they are at most this share of it."""
+    trend_min_rho: float = 0.9
+    """A trend needs Spearman's |rho| of value against position at least this (each side of a turn)."""
+    max_profiles: int = 20
+    trend_min_points: int = 6
+    """A monotone trend needs this many points; a rise-then-fall needs half as many (at least 4) on each side."""
+    max_trends: int = 10
+    concentration_share: float = 0.5
+    """Concentration: the fewest largest-|value| cells holding at least this share of the total |value| ..."""
+    concentration_max_cells_share: float = 0.2
+    """... are reported when they are at most this share of the cells."""
+    exception_max_cells: int = 3
+    """A periodic rule broken by at most this many cells is reported with its exceptions."""
+    exception_max_share: float = 0.1
+    """... and by at most this share of the rule's cells."""
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """How much of what was found goes where on the page."""
+
+    max_key_observations: int = 8
+    """Key Observations lists at most this many, the highest-ranked; the rest go to Detailed Analysis."""
+    key_min_score_share: float = 0.15
+    """An observation scoring below this share of the top score goes to Detailed Analysis, even within the cap."""
 
 
 @dataclass(frozen=True)
@@ -218,6 +257,7 @@ class Settings:
     input: InputSettings = field(default_factory=InputSettings)
     tensor: TensorSettings = field(default_factory=TensorSettings)
     heads: HeadThresholds = field(default_factory=HeadThresholds)
+    report: ReportSettings = field(default_factory=ReportSettings)
     corpus: CorpusSettings = field(default_factory=CorpusSettings)
     verify: VerifySettings = field(default_factory=VerifySettings)
 
@@ -231,6 +271,9 @@ class Settings:
     def with_overrides(self, overrides: dict[str, Any], *, source: str = "settings") -> "Settings":
         """Return a copy with ``overrides`` (a nested dict) applied, checking every key and type."""
         merged = _merge(self, overrides, source, prefix="")
+        names = merged.levels.names
+        if names and (len(names) != 3 or len(set(names)) != 3 or not all(n.strip() for n in names)):
+            raise InputError.at(source, "key 'levels.names'", f"expected three different names, got {list(names)!r}")
         if merged.levels.rule not in LEVEL_RULES:
             raise InputError.at(source, "key 'levels.rule'",
                                 f"unknown rule {merged.levels.rule!r}; use {', '.join(LEVEL_RULES)}")
@@ -289,10 +332,13 @@ def _merge(obj: Any, overrides: dict[str, Any], source: str, prefix: str) -> Any
 MINIMUM = {
     "max_cells": 1, "max_label_chars": 2, "max_chart_cells": 1, "static_max_cells": 1, "canvas_above_cells": 0, "cell_size": 1,
     "similar_max_pairs": 0, "periodic_max_period": 2, "periodic_min_support": 1, "level_runs_max_rows": 0,
-    "max_listed_cells": 1,
+    "max_listed_cells": 1, "region_min_cells": 1, "max_regions": 0, "trend_min_points": 4, "exception_max_cells": 0, "max_profiles": 0, "max_trends": 0, "partial_min_rows": 2,
+    "max_key_observations": 1,
 }
 #: Settings that are shares or correlations, so lie between 0 and 1.
-UNIT_INTERVAL = {"similar_min", "gaps_max_share"}
+UNIT_INTERVAL = {"similar_min", "gaps_max_share", "rare_max_share", "profile_max_share", "trend_min_rho",
+                 "concentration_share", "concentration_max_cells_share", "exception_max_share",
+                 "key_min_score_share", "partial_max_share"}
 
 
 def _coerce(current: Any, value: Any, source: str, place: str) -> Any:

@@ -18,13 +18,17 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from generator.analyse.categorical_kinds import LevelException, SwappedRows
 from generator.analyse.corpus import ConsistentHeads, HeadRole, LayerSummary, PromptDependent
+from generator.analyse.numeric_kinds import Concentration, Profile, RareLevel, Region, SignStructure, Trend
 from generator.analyse.observations import ALL_KINDS as MATRIX_KINDS
-from generator.analyse.tensor import HeadGroup, HeadPatternObservation, SimilarHeads
+from generator.analyse.tensor import HeadGroup, HeadPatternObservation, PartialPattern, SimilarHeadGroup, SimilarHeads
 from generator.pipeline import build_bundles, find_datasets
 
 CORPUS_KINDS = (ConsistentHeads, HeadRole, PromptDependent, LayerSummary)
-ALL_KINDS = MATRIX_KINDS + (HeadPatternObservation, HeadGroup, SimilarHeads) + CORPUS_KINDS
+ALL_KINDS = MATRIX_KINDS + (HeadPatternObservation, HeadGroup, SimilarHeads, SimilarHeadGroup, PartialPattern, Region,
+                             Profile, Trend, SignStructure, RareLevel, Concentration, LevelException,
+                             SwappedRows) + CORPUS_KINDS
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "datasets"
 
 
@@ -77,6 +81,19 @@ EXTRA = {
         "c,0.12,0.5,0.88\n",
         "settings: {chart: {static_image: false}}\n",
     ),
+    "trend.csv": (
+        "row,0,1,2,3,4,5,6,7\n"
+        "up,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.9\n"
+        "hill,0.1,0.3,0.5,0.7,0.6,0.4,0.2,0.1\n",
+        "values: effect\nsettings: {chart: {static_image: false}}\n",
+    ),
+    "swaps.csv": (
+        "row,0,1,2,3,4,5,6,7,8,9\n"
+        "MLP,High,Low,Neutral,Low,High,Low,Neutral,Low,High,Low\n"
+        "RES,Neutral,Low,High,Low,Neutral,Low,High,Low,Neutral,Low\n"
+        "ATT,High,Low,Neutral,Low,High,Neutral,Neutral,Low,High,Low\n",
+        "settings: {chart: {static_image: false}}\n",
+    ),
     "constant.jsonl": (
         '{"row": "a", "column": 1, "value": 0.5}\n{"row": "b", "column": 1, "value": 0.5}\n',
         "settings: {chart: {static_image: false}}\n",
@@ -118,7 +135,8 @@ def test_the_schema_names_every_observation_kind_with_exactly_its_fields(schema)
     assert listed == {k.kind for k in ALL_KINDS}
     assert set(defs["observation"]["properties"]["kind"]["enum"]) == listed
     for cls in ALL_KINDS:
-        fields = {f.name for f in dataclasses.fields(cls)} | {"kind", "text"}
+        ranked = set() if cls in CORPUS_KINDS else {"rank", "rank_score", "section"}
+        fields = {f.name for f in dataclasses.fields(cls)} | {"kind", "text"} | ranked
         assert set(defs[cls.kind]["properties"]) == fields, cls.kind
         assert set(defs[cls.kind]["required"]) == fields, cls.kind
         assert defs[cls.kind]["additionalProperties"] is False

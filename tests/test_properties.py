@@ -123,7 +123,152 @@ def verify(obs, rows, columns, cells, findings):
         else:
             value = np.mean([level[(a, c)] == level[(b, c)] for c in shared])
         return abs(value - obs["value"]) < 1e-9 and value >= obs["threshold"]
+    if kind in NEW_KINDS:
+        return NEW_KINDS[kind](obs, rows, present_cols, grid, level, findings)
     raise AssertionError(f"unknown kind {kind}")
+
+
+# --- the kinds of ranked findings (issue 10), re-derived from the raw cells by plain loops ---
+
+def _total(grid):
+    return sum(abs(v) for v in grid.values())
+
+
+def _strong(findings):
+    names = findings["levels"]["names"]
+    return [names[0], names[2]] if findings["levels"]["signed"] else [names[0]]
+
+
+def _region(obs, rows, cols, grid, level, findings):
+    cells = [tuple(x) for x in obs["cells"]]
+    want = obs["level"]
+    if want not in _strong(findings) or any(level.get(c) != want for c in cells):
+        return False
+    ri, ci = {r: i for i, r in enumerate(rows)}, {c: j for j, c in enumerate(cols)}
+    seen, todo = {cells[0]}, [cells[0]]
+    while todo:  # flood fill from the first cell over neighbours of the same level
+        r, c = todo.pop()
+        for dr, dc in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+            i, j = ri[r] + dr, ci[c] + dc
+            if 0 <= i < len(rows) and 0 <= j < len(cols):
+                n = (rows[i], cols[j])
+                if level.get(n) == want and n not in seen:
+                    seen.add(n)
+                    todo.append(n)
+    if seen != set(cells):
+        return False
+    peak = max(cells, key=lambda c: abs(grid[c]))
+    share = sum(abs(grid[c]) for c in cells) / _total(grid)
+    return (abs(grid[tuple(obs["peak_at"])]) == abs(grid[peak]) and grid[tuple(obs["peak_at"])] == obs["peak"]
+            and abs(share - obs["share"]) < 1e-9
+            and obs["rows"] == [min(cells, key=lambda c: ri[c[0]])[0], max(cells, key=lambda c: ri[c[0]])[0]])
+
+
+def _profile(obs, rows, cols, grid, level, findings):
+    line = [(obs["label"], c) for c in cols] if obs["axis"] == "rows" else [(r, obs["label"]) for r in rows]
+    where = [k for k in line if level.get(k) == obs["level"]]
+    present = [k for k in line if k in grid]
+    if not where or len(where) != obs["count"] or len(where) > 0.5 * len(present):
+        return False
+    other = [k[1] if obs["axis"] == "rows" else k[0] for k in where]
+    expanded = []
+    for first, last, step in obs["ranges"]:
+        axis = cols if obs["axis"] == "rows" else rows
+        if isinstance(first, str):
+            expanded += axis[axis.index(first):axis.index(last) + 1:step]
+        else:
+            expanded += list(range(first, last + 1, step))
+    peak = max(where, key=lambda k: abs(grid[k]))
+    share = sum(abs(grid[k]) for k in where) / _total(grid)
+    return expanded == other and abs(grid[peak]) == abs(obs["peak"]) and abs(share - obs["share"]) < 1e-9
+
+
+def _ranks(xs):
+    order = sorted(range(len(xs)), key=lambda i: xs[i])
+    ranks = [0.0] * len(xs)
+    i = 0
+    while i < len(order):  # ties share their average rank
+        j = i
+        while j + 1 < len(order) and xs[order[j + 1]] == xs[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2
+        i = j + 1
+    return ranks
+
+
+def _rho(xs):
+    r = _ranks(xs)
+    n = len(r)
+    mr, mp = sum(r) / n, (n - 1) / 2
+    cov = sum((a - mr) * (b - mp) for a, b in zip(r, range(n)))
+    var = math.sqrt(sum((a - mr) ** 2 for a in r) * sum((b - mp) ** 2 for b in range(n)))
+    return cov / var if var else 0.0
+
+
+def _trend(obs, rows, cols, grid, level, findings):
+    along = cols if obs["axis"] == "columns" else rows
+    others = rows if obs["axis"] == "columns" else cols
+    def at(x, y):
+        return grid.get((y, x) if obs["axis"] == "columns" else (x, y))
+    if obs["label"] is None:
+        series = [sum(at(x, y) for y in others) / len(others) for x in along]
+    else:
+        series = [at(x, obs["label"]) for x in along]
+    th = obs["threshold"]
+    if obs["shape"] in ("rise", "fall"):
+        rho = _rho(series)
+        return abs(rho - obs["rho"][0]) < 1e-6 and (rho >= th if obs["shape"] == "rise" else rho <= -th)
+    t = along.index(obs["turn"])
+    left, right = _rho(series[:t + 1]), _rho(series[t:])
+    ok = (left >= th and right <= -th) if obs["shape"] == "rise_fall" else (left <= -th and right >= th)
+    return ok and abs(left - obs["rho"][0]) < 1e-6 and abs(right - obs["rho"][1]) < 1e-6
+
+
+def _sign(obs, rows, cols, grid, level, findings):
+    vals = list(grid.values())
+    pos, neg = [v for v in vals if v > 0], [v for v in vals if v < 0]
+    sign = "mixed" if pos and neg else "nonpositive" if not pos else "nonnegative"
+    return (sign == obs["sign"] and [len(pos), len(neg)] == [obs["positive"], obs["negative"]]
+            and abs(sum(pos) / _total(grid) - obs["positive_share"]) < 1e-9)
+
+
+def _rare(obs, rows, cols, grid, level, findings):
+    held = [[r, c] for r in rows for c in cols if level.get((r, c)) == obs["level"]]
+    return held == obs["cells"] and len(held) <= obs["threshold"] * len(level) and obs["present"] == len(level)
+
+
+def _concentration(obs, rows, cols, grid, level, findings):
+    cells = sorted(grid.items(), key=lambda kv: -abs(kv[1]))
+    total, held, k = _total(grid), 0.0, 0
+    while held < obs["target"] * total - 1e-12 * total:
+        held += abs(cells[k][1])
+        k += 1
+    top = sorted(abs(v) for _, v in cells[:k])
+    return k == obs["count"] and sorted(abs(x[2]) for x in obs["cells"]) == top and k <= 0.2 * len(grid)
+
+
+def _exception(obs, rows, cols, grid, level, findings):
+    def key(i, c):
+        return c if all(isinstance(x, int) for x in cols) else i
+    on = [c for i, c in enumerate(cols) if key(i, c) % obs["period"] == obs["phase"]]
+    off = [c for c in cols if c not in on]
+    misses = [[r, c, level.get((r, c))] for r in obs["rows"] for c in on if level.get((r, c)) != obs["level"]]
+    return (misses == obs["exceptions"] and misses
+            and not any(level.get((r, c)) == obs["level"] for r in obs["rows"] for c in off))
+
+
+def _swap(obs, rows, cols, grid, level, findings):
+    a, b = obs["rows"]
+    x, y = obs["levels"]
+    flip = {x: y, y: x}
+    pairs = {(level.get((a, c)), level.get((b, c))) for c in cols if level.get((a, c)) != level.get((b, c))}
+    return all(level.get((b, c)) == flip.get(level.get((a, c)), level.get((a, c))) for c in cols) \
+        and pairs == {(x, y), (y, x)}
+
+
+NEW_KINDS = {"region": _region, "profile": _profile, "trend": _trend, "sign_structure": _sign, "rare_level": _rare,
+             "concentration": _concentration, "level_exception": _exception, "swapped_rows": _swap}
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -135,6 +280,46 @@ def test_every_printed_observation_is_true_of_the_raw_cells(data):
         return
     findings = report(frame, name="random", settings={"chart": {"static_image": False}}).findings
     assert findings["rejected"] == 0
+    ranks = [obs["rank"] for obs in findings["observations"]]
+    assert ranks == list(range(1, len(ranks) + 1))
+    scores = [obs["rank_score"] for obs in findings["observations"]]
+    assert scores == sorted(scores, reverse=True) and all(0 <= x <= 1 for x in scores)
+    assert sum(obs["section"] == "key" for obs in findings["observations"]) <= 8
     for obs in findings["observations"]:
         assert obs["text"].strip()
         assert verify(obs, rows, columns, cells, findings), obs
+
+
+@st.composite
+def planted(draw):
+    """Matrices with a planted trend, a swapped pair of rows and a periodic rule with one exception."""
+    n = draw(st.integers(8, 16))
+    columns = list(range(n))
+    noise = st.floats(-0.05, 0.05).map(lambda x: round(x, 3))
+    peak = draw(st.integers(3, n - 4))
+    hill = [round(1 - abs(i - peak) / n, 3) for i in columns]
+    ramp = [round(i / n + draw(noise) / 10, 3) for i in columns]
+    flat = [draw(noise) for _ in columns]
+    levels = [["Low" if i % 2 else draw(st.sampled_from(["High", "Neutral"])) for i in columns] for _ in range(2)]
+    levels[1] = [{"High": "Neutral", "Neutral": "High"}.get(v, v) for v in levels[0]]
+    if "High" not in levels[0] or "Neutral" not in levels[0]:
+        levels[0][0], levels[1][0] = "High", "Neutral"
+        levels[0][2], levels[1][2] = "Neutral", "High"
+    broken = list(levels[0])
+    broken[draw(st.sampled_from([c for c in columns if c % 2]))] = "Neutral"
+    return columns, [hill, ramp, flat], [levels[0], levels[1], broken]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(planted())
+def test_planted_trends_swaps_and_exceptions_are_found_and_true(data):
+    columns, numeric, categorical = data
+    for rows, cells, expect in ((["hill", "ramp", "flat"], numeric, {"trend"}),
+                                (["A", "B", "C"], categorical, {"swapped_rows", "level_exception"})):
+        frame = frame_of(rows, columns, cells)
+        findings = report(frame, name="planted", settings={"chart": {"static_image": False}}).findings
+        assert findings["rejected"] == 0
+        kinds = {o["kind"] for o in findings["observations"]}
+        assert expect <= kinds, kinds
+        for obs in findings["observations"]:
+            assert verify(obs, rows, columns, cells, findings), obs

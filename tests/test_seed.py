@@ -5,6 +5,7 @@ from __future__ import annotations
 from conftest import EXAMPLES
 
 from generator import report
+from generator.render import text
 
 SEED = EXAMPLES / "seed-mlp-att.csv"
 
@@ -60,5 +61,6 @@ def test_the_page_has_the_six_sections_in_the_seed_order():
 def test_hypotheses_are_marked_and_tied_to_an_observation():
     r = seed()
     for h in r.findings["hypotheses"]:
-        assert 1 <= h["reads"] <= len(r.findings["observations"])
-        assert f"**Hypothesis {h['id']}** (reads observation {h['reads']})" in r.markdown
+        assert h["reads"] and all(1 <= n <= len(r.findings["observations"]) for n in h["reads"])
+        named = f"observation {h['reads'][0]}" if len(h["reads"]) == 1 else "observations " + text.listing(h["reads"])
+        assert f"**Hypothesis {h['id']}** (reads {named})" in r.markdown

@@ -176,7 +176,11 @@ def _numeric_scheme(values: np.ndarray, rule: LevelRule, source: str,
         raise InputError.at(source, "values", "every cell is missing")
     lo, hi = float(finite.min()), float(finite.max())
     signed = meaning == "effect" or (lo < 0 < hi and meaning != "attention")
+    if rule.rule == "thresholds" and meaning != "effect" and rule.low is not None and not rule.low < 0 < (rule.high or 0):
+        signed = False  # fixed cut points on one side of zero do not split around it (gates near 0 and 1)
     names = ("Positive", "Neutral", "Negative") if signed else ("High", "Neutral", "Low")
+    if rule.names:
+        names = tuple(rule.names)
     common = dict(names=names, rule=rule.rule, signed=signed, minimum=lo, maximum=hi)
 
     def scheme(high: Fraction, low: Fraction, basis: str):

@@ -48,6 +48,8 @@ class IdenticalRows(Observation):
     kind: ClassVar[str] = "identical_rows"
     rows: list
     positions: int
+    levels: int
+    """How many distinct levels the rows hold: 1 (constant rows) supports no reading of a shared mechanism."""
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,11 @@ from generator.analyse.observations import (
     SimilarRows,
     period_keys,
 )
+from generator.analyse.categorical_kinds import find_categorical_kinds
+from generator.analyse.numeric_kinds import find_numeric_kinds
 from generator.analyse.ranges import compress
+from generator.analyse.ranking import Ranked
+from generator.analyse.table_ranking import rank_table
 from generator.settings import AnalysisSettings
 
 
@@ -49,16 +53,25 @@ class Facts:
 
 @dataclass(frozen=True)
 class Analysis:
+    """The checked observations, best first (see :mod:`generator.analyse.ranking`), with their ranks."""
+
     facts: Facts
     observations: list[Observation] = field(default_factory=list)
     rejected: list[Observation] = field(default_factory=list)
+    ranks: list[Ranked] = field(default_factory=list)
+    """One per observation, in the same order: its rank (from 1) and score."""
 
 
-def analyse(grid: LevelGrid, settings: AnalysisSettings) -> Analysis:
-    """Run every finder, in the order the report lists them (the verify stage then checks each)."""
+def analyse(grid: LevelGrid, settings: AnalysisSettings, meaning: str | None = None) -> Analysis:
+    """Run every finder and rank what it found by how much it tells.
+
+    ``meaning`` is the sidecar's ``values`` (attention, effect, ...): it decides whether the
+    sign of the values is worth a statement. The verify stage then checks each claim as printed.
+    """
     found: list[Observation] = []
     groups = identical_groups(grid)
-    found += [IdenticalRows(rows=[grid.rows[i] for i in g], positions=_filled(grid, g[0]))
+    found += [IdenticalRows(rows=[grid.rows[i] for i in g], positions=_filled(grid, g[0]),
+                            levels=len(set(grid.levels[g[0]]) - {None}))
               for g in groups if len(g) > 1 and _filled(grid, g[0]) > 0]
     found += find_empty(grid)
     found += find_periodic(grid, groups, settings)
@@ -68,7 +81,15 @@ def analyse(grid: LevelGrid, settings: AnalysisSettings) -> Analysis:
     found += find_missing(grid)
     found += find_extremes(grid)
     found += find_similar(grid, groups, settings)
-    return Analysis(facts=describe(grid), observations=found)
+    found += find_numeric_kinds(grid, settings, meaning)
+    found += find_categorical_kinds(grid, groups, settings)
+    # The kinds added for ranking (regions, profiles, trends, ...) still carry their own whole-array
+    # check: it gates them until the verify stage has an independent checker for each.
+    kept = [o for o in found if not hasattr(o, "check") or o.check(grid)]
+    rejected = [o for o in found if o not in kept]
+    ranked = rank_table(grid, kept)
+    return Analysis(facts=describe(grid), observations=[o for o, _ in ranked], rejected=rejected,
+                    ranks=[r for _, r in ranked])
 
 
 def find_empty(grid: LevelGrid) -> list[EmptyRows]:

@@ -89,7 +89,12 @@ def serve_rebuild(root: Path, edit: Path, *, timeout: float = 600) -> dict[str, 
 
     try:
         built(1)
-        time.sleep(1.0)  # let the server settle (livereload's first poll)
+        deadline = time.monotonic() + timeout
+        while not any("Serving on" in line for line in lines):  # the watcher runs from here on
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("mkdocs serve did not start: " + "".join(lines[-20:]))
+            time.sleep(0.05)
+        time.sleep(1.0)  # let the watcher take its first look
         process = psutil.Process(server.pid)
         before = sum(process.cpu_times()[:2])
         start = time.perf_counter()

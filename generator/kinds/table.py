@@ -50,7 +50,7 @@ def load(path: Path, meta: Metadata, settings: Settings) -> LoadedTable:
 
 
 def analyse(loaded: LoadedTable) -> Analysis:
-    return analyse_grid(loaded.grid, loaded.settings.analysis)
+    return analyse_grid(loaded.grid, loaded.settings.analysis, loaded.dataset.meta.values)
 
 
 def render(loaded: LoadedTable, analysis: Analysis, *, slug: str, templates_dir: Path | None) -> ReportBundle:

@@ -23,7 +23,7 @@ KNOWN_KEYS = {
     "values": "one of attention, effect, categories, other",
     "categories": "list of level names",
     "colours": "mapping level -> colour",
-    "levels": "mapping with keys rule, high, low",
+    "levels": "mapping with keys rule, high, low, names",
     "context": "str",
     "tokens": "list of str",
     "table": "mapping with keys row, column, value",
@@ -85,7 +85,7 @@ def read_sidecar(data_path: Path) -> tuple[Metadata, dict[str, Any], Path | None
     if values is not None and values not in VALUE_KINDS:
         raise InputError.at(src, "key 'values'", f"expected one of {', '.join(VALUE_KINDS)}, got {values!r}")
     overrides: dict[str, Any] = dict(_mapping(raw, "settings", src, None))
-    levels = _mapping(raw, "levels", src, {"rule", "high", "low"})
+    levels = _mapping(raw, "levels", src, {"rule", "high", "low", "names"})
     if levels:
         overrides["levels"] = {**overrides.get("levels", {}), **levels}
     colours = _mapping(raw, "colours", src, None)

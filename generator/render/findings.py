@@ -33,3 +33,43 @@ def jsonable(value):
     if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
         return None
     return value
+
+
+def placed(observations: list[dict], ranks, report, *, layer_kinds: frozenset = frozenset()) -> list[dict]:
+    """Each observation's findings dict with its ``rank``, ``rank_score`` and ``section``.
+
+    ``observations`` come best first (the analysis ranked them); the first
+    ``report.max_key_observations`` whose score is above 0 and at least
+    ``report.key_min_score_share`` of the top score are Key Observations (``section: "key"``);
+    every other one goes to Detailed Analysis (``"detail"``). A score of 0 means it only
+    restates higher-ranked ones. Kinds in ``layer_kinds`` (a tensor's per-head claims) are
+    printed on the layer pages only (``"layer"``).
+    """
+    out = []
+    floor = (ranks[0].score if ranks else 0.0) * report.key_min_score_share
+    for o, r in zip(observations, ranks):
+        key = r.rank <= report.max_key_observations and r.score > 0 and r.score >= floor
+        section = "layer" if o["kind"] in layer_kinds else "key" if key else "detail"
+        out.append({**o, "rank": r.rank, "rank_score": r.score, "section": section})
+    return out
+
+
+def readings(observations: list[dict], interpretation, implication) -> tuple[list[dict], list[dict]]:
+    """The hypotheses on the Key Observations, one per distinct text, each naming every observation it reads.
+
+    ``interpretation(o)`` and ``implication(o)`` return the reading of one observation, or an
+    empty text when none fits. Two observations with the same reading get one hypothesis
+    whose ``reads`` lists both ranks, instead of the same sentence twice.
+    """
+    sections = []
+    for prefix, macro in (("H", interpretation), ("I", implication)):
+        merged: dict[str, list[int]] = {}
+        for o in observations:
+            if o["section"] != "key":
+                continue
+            said = one_line(macro(o))
+            if said:
+                merged.setdefault(said, []).append(o["rank"])
+        sections.append([{"id": f"{prefix}{i}", "reads": reads, "text": said}
+                         for i, (said, reads) in enumerate(merged.items(), start=1)])
+    return sections[0], sections[1]

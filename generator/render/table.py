@@ -14,6 +14,7 @@ import numpy as np
 
 from generator.version import __version__
 from generator.analyse.levels import LevelGrid
+from generator.analyse.numeric_kinds import axis_unit, numeric_axis
 from generator.analyse.table import (
     Analysis,
     column_unit,
@@ -29,7 +30,7 @@ from generator.render.environment import (
     template_errors,
     text_environment,
 )
-from generator.render.findings import FINDINGS_SCHEMA, dump, jsonable, one_line
+from generator.render.findings import FINDINGS_SCHEMA, dump, jsonable, one_line, placed, readings
 from generator.render.table_charts import (
     ChartView,
     chart_view,
@@ -62,6 +63,7 @@ class Axes:
     numeric_rows: bool
     numeric_columns: bool
     column_unit: float
+    row_unit: float
     numeric_values: bool
     max_listed: int
 
@@ -98,18 +100,15 @@ def _render_dataset(dataset: Dataset, grid: LevelGrid, analysis: Analysis, setti
                              column_title=ax.column_title)
     spec = to_spec(chart, records)
     sentences = macros(tenv, "observations.j2", ("sentence", "ranges_phrase"))
-    readings = macros(tenv, "hypotheses.j2", ("interpretation", "implication"))
+    readings_macros = macros(tenv, "hypotheses.j2", ("interpretation", "implication"))
     observations = []
     for o in analysis.observations:
         fields = jsonable(o.fields())
         observations.append({**fields, "text": one_line(sentences.sentence(fields, ax))})
-    interpretations, implications = [], []
-    for number, o in enumerate(observations, start=1):
-        for section, macro in ((interpretations, readings.interpretation), (implications, readings.implication)):
-            said = one_line(macro(o, ax, dataset.meta))
-            if said:
-                section.append({"id": f"{'H' if section is interpretations else 'I'}{len(section) + 1}",
-                                "reads": number, "text": said})
+    observations = placed(observations, analysis.ranks, settings.report)
+    interpretations, implications = readings(
+        observations, lambda o: readings_macros.interpretation(o, ax, dataset.meta),
+        lambda o: readings_macros.implication(o, ax, dataset.meta))
     image_view, image_spec = view, spec
     if view.cells > settings.chart.static_max_cells:  # a huge image: coarser blocks, said on the page
         image_view = chart_view(grid, replace(settings.chart, max_chart_cells=settings.chart.static_max_cells))
@@ -160,6 +159,8 @@ def _render_dataset(dataset: Dataset, grid: LevelGrid, analysis: Analysis, setti
         "row_groups_limit": settings.analysis.level_runs_max_rows,
         "table": _table(grid),
         "observations": observations,
+        "key_observations": [o for o in observations if o["section"] == "key"],
+        "detail_observations": [o for o in observations if o["section"] == "detail"],
         "interpretations": interpretations,
         "implications": implications,
         "files": files,
@@ -201,6 +202,7 @@ def _axes(dataset: Dataset, grid: LevelGrid, settings: Settings) -> Axes:
     return Axes(row_title=text.plain(row_title), column_title=text.plain(column_title),
                 row_noun=_noun(meta.row_axis, "row"), column_noun=_noun(meta.column_axis, "column"),
                 row_count=len(grid.rows), numeric_columns=grid.numeric_columns, column_unit=column_unit(grid),
+                row_unit=axis_unit(grid.rows) if numeric_axis(grid.rows) else 1,
                 numeric_rows=all(isinstance(x, (int, float)) for x in grid.rows),
                 numeric_values=grid.values is not None, max_listed=settings.analysis.max_listed_cells)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from generator.version import __version__
 from generator.analyse.heads import PATTERNS
-from generator.analyse.tensor import FOCUSED, TensorAnalysis
+from generator.analyse.tensor import TensorAnalysis
 from generator.load.dataset import Metadata
 from generator.load.tensor import TensorData
 from generator.output.bundle import ReportBundle
@@ -21,7 +21,7 @@ from generator.render.environment import (
     template_errors,
     text_environment,
 )
-from generator.render.findings import FINDINGS_SCHEMA, dump, jsonable, one_line
+from generator.render.findings import FINDINGS_SCHEMA, dump, jsonable, one_line, placed, readings
 from generator.render.table_charts import static_image, to_spec
 from generator.render.tensor_charts import layer_chart, layer_png, overview_chart
 from generator.settings import Settings
@@ -42,7 +42,7 @@ def _render_tensor(*, name: str, source: str, sha256: str, raw: bytes, data: Ten
     tenv = text_environment(templates_dir, label_limit=limit)
     penv = page_environment(templates_dir, label_limit=limit)
     sentences = macros(tenv, "observations.j2", ("sentence", "ranges_phrase"))
-    readings = macros(tenv, "hypotheses.j2", ("interpretation", "implication"))
+    readings_macros = macros(tenv, "hypotheses.j2", ("interpretation", "implication"))
     layers, heads, length = data.attention.shape[0], data.attention.shape[1], data.attention.shape[-1]
     title = meta.title or name
     data_name = f"{slug}.data{Path(source).suffix.lower()}"
@@ -51,16 +51,11 @@ def _render_tensor(*, name: str, source: str, sha256: str, raw: bytes, data: Ten
     for o in analysis.observations:
         fields = jsonable(o.fields())
         observations.append({**fields, "text": one_line(sentences.sentence(fields, None))})
-    key = [o for o in observations
-           if o["kind"] != "head_pattern" or o["pattern"] in FOCUSED]
-    numbers = {id(o): i for i, o in enumerate(key, start=1)}
-    interpretations, implications = [], []
-    for o in key:
-        for section, macro, prefix in ((interpretations, readings.interpretation, "H"),
-                                       (implications, readings.implication, "I")):
-            said = one_line(macro(o, None, meta))
-            if said:
-                section.append({"id": f"{prefix}{len(section) + 1}", "reads": numbers[id(o)], "text": said})
+    observations = placed(observations, analysis.ranks, settings.report, layer_kinds=frozenset({"head_pattern"}))
+    key = [o for o in observations if o["section"] == "key"]
+    whole = {"induction_layers": sorted({p.layer for p in analysis.patterns if p.pattern == "induction"})}
+    interpretations, implications = readings(observations, lambda o: readings_macros.interpretation(o, whole, meta),
+                                             lambda o: readings_macros.implication(o, whole, meta))
 
     overview, records = overview_chart(analysis.patterns, layers, heads, settings.tensor, tokens=data.tokens,
                                        title=text.label(title, 120))
@@ -80,7 +75,9 @@ def _render_tensor(*, name: str, source: str, sha256: str, raw: bytes, data: Ten
         "tokens_more": max(0, length - 40) if data.tokens else 0,
         "legend": [{"name": p, "count": c} for p, c in counts.items() if c],
         "block": 1, "by_layer": [{"layer": layer, "heads": per_layer[layer]} for layer in range(layers)],
-        "key_observations": key, "interpretations": interpretations, "implications": implications,
+        "key_observations": key, "detail_observations": [o for o in observations if o["section"] == "detail"],
+        "pattern_table": _pattern_table(analysis.patterns, layers, heads),
+        "pattern_counts": _pattern_counts(analysis.patterns, layers), "interpretations": interpretations, "implications": implications,
         "files": links, "layer_pages": layer_pages,
         "chart": {"id": f"ar-chart-{slug}", "spec_json": text.json_script([spec]),
                   "alt": f"Heatmap of {layers} layers by {heads} heads coloured by each head's attention pattern. "
@@ -126,3 +123,17 @@ def _render_tensor(*, name: str, source: str, sha256: str, raw: bytes, data: Ten
                "leading": leading, "title": title}
     return ReportBundle(slug=slug, title=title, source=source, files=bundle_files, summary=summary)
 
+
+
+def _pattern_table(patterns, layers: int, heads: int) -> list[dict]:
+    """Layers × heads of pattern names, for the compact table of Detailed Analysis."""
+    cells = {(p.layer, p.head): p.pattern for p in patterns}
+    return [{"layer": layer, "patterns": [cells.get((layer, h)) for h in range(heads)]} for layer in range(layers)]
+
+
+def _pattern_counts(patterns, layers: int) -> dict:
+    """Per layer, how many heads have each pattern that occurs anywhere (in PATTERNS order)."""
+    names = [name for name in PATTERNS if any(p.pattern == name for p in patterns)]
+    return {"patterns": names,
+            "rows": [{"layer": layer, "counts": [sum(1 for p in patterns if p.layer == layer and p.pattern == name)
+                                                 for name in names]} for layer in range(layers)]}

@@ -126,6 +126,8 @@ class AttentionReportPlugin(BasePlugin[AttentionReportConfig]):
         for folder in dict.fromkeys(folders):
             if folder.is_dir() and not folder.is_relative_to(docs):
                 server.watch(str(folder))
+        if self._discovery.datasets:
+            _warm_up()
         return server
 
     def _index_markdown(self) -> str:
@@ -147,6 +149,22 @@ class AttentionReportPlugin(BasePlugin[AttentionReportConfig]):
             index_page.Group(titles[g], sorted(rows, key=lambda r: r.title.casefold()))
             for g, rows in sorted(by_group.items())
         )
+
+
+def _warm_up() -> None:
+    """Load what rendering needs once, when the server starts, not on the first edit.
+
+    A build whose every dataset came from the cache never imports Altair nor starts
+    vl-convert's JavaScript runtime (together ~1-3 s); under ``mkdocs serve`` the first
+    edited dataset would pay for both, in the rebuild the user is waiting for.
+    """
+    import vl_convert
+
+    import generator.render.table  # noqa: F401 - Altair and the chart code
+    import generator.render.tensor  # noqa: F401
+
+    vl_convert.vegalite_to_svg({"data": {"values": [{"x": 0}]}, "mark": "point",
+                                "encoding": {"x": {"field": "x", "type": "quantitative"}}}, allowed_base_urls=[])
 
 
 def _drop_raw_datasets(files: Files, datasets: list[Dataset]) -> None:

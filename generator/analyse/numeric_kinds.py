@@ -1,0 +1,462 @@
+"""Observation kinds for numeric tables: where the effect sits, how it is shaped, and who is rare.
+
+Each finder reads a :class:`LevelGrid` and returns frozen dataclasses whose fields are exactly
+the findings JSON fields; nothing here formats text. Each ``check`` re-derives its claim cell by
+cell; the verify stage (``generator/verify/numeric_kinds.py``) checks the printed sentence again
+from the raw file, without importing this module. ``docs/findings.md`` documents every rule:
+
+- ``region``: a 4-connected block of cells of one strong level (High for unsigned data,
+  Positive or Negative for signed) held by at most half the cells (else it is the background), with its bounding rows and columns, its peak (the cell of
+  largest |value|) and its share of the table's total |value|.
+- ``profile``: one row (or, for numeric rows, one column) whose cells of one strong level are
+  at most ``profile_max_share`` of it: where they are, their peak and their share.
+- ``trend``: along a numeric axis, a monotone rise or fall (Spearman's rho of value against
+  position, |rho| >= ``trend_min_rho`` over at least ``trend_min_points`` points), or a rise
+  then a fall (or the reverse): the same test on each side of the series' maximum (minimum),
+  each side holding at least 4 points and half of ``trend_min_points``. At most
+  ``max_trends``, the strongest first; profiles likewise at most ``max_profiles``.
+- ``sign_structure``: for data that may carry both signs, every value >= 0, every value <= 0,
+  or how many cells have each sign and the share of the total |value| the positive ones hold.
+- ``rare_level``: a level held by at most ``rare_max_share`` of the cells with a value,
+  listed cell by cell.
+- ``concentration``: the fewest largest-|value| cells holding at least ``concentration_share``
+  of the total |value|, when they are at most ``concentration_max_cells_share`` of the cells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from scipy import ndimage, stats
+
+from generator.analyse.levels import LevelGrid
+from generator.analyse.observations import Observation
+from generator.analyse.ranges import compress, expand
+from generator.settings import AnalysisSettings
+
+_TOL = 1e-9
+
+
+def strong_levels(grid: LevelGrid) -> list[str]:
+    """The levels a region or profile may be about: High, or Positive and Negative."""
+    names = grid.scheme.names
+    if grid.values is None or len(names) < 3:
+        return []
+    return [names[0], names[-1]] if grid.scheme.signed else [names[0]]
+
+
+def numeric_axis(labels) -> bool:
+    return len(labels) > 0 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in labels)
+
+
+def total_magnitude(grid: LevelGrid) -> float:
+    return float(np.nansum(np.abs(grid.values)))
+
+
+def _index(labels) -> dict:
+    return {label: i for i, label in enumerate(labels)}
+
+
+def _cells_at(grid: LevelGrid, cells) -> list[tuple[int, int]]:
+    rows, cols = _index(grid.rows), _index(grid.columns)
+    return [(rows[c[0]], cols[c[1]]) for c in cells]
+
+
+def spearman(values) -> float:
+    """Spearman's rho of a series against its position (scipy; ties get average ranks; 0 for a constant)."""
+    x = np.asarray(values, dtype=np.float64)
+    if len(x) < 2 or np.ptp(x) == 0:
+        return 0.0
+    return float(stats.spearmanr(x, np.arange(len(x))).statistic)
+
+
+@dataclass(frozen=True)
+class Region(Observation):
+    """A connected block of ``level`` cells: bounding ``rows``/``columns`` [first, last], peak, share."""
+
+    kind: ClassVar[str] = "region"
+    level: str
+    cells: list
+    rows: list
+    columns: list
+    peak: float
+    peak_at: list
+    share: float
+
+    def check(self, grid):
+        at = _cells_at(grid, self.cells)
+        if not at or len(set(at)) != len(at):
+            return False
+        block = np.zeros(grid.levels.shape, bool)
+        block[tuple(np.array(at).T)] = True
+        same = grid.levels == self.level
+        if not same[block].all():
+            return False
+        # closed: no cell of the level touches the block from outside (shifted masks, one per side)
+        around = np.zeros_like(block)
+        around[1:] |= block[:-1]
+        around[:-1] |= block[1:]
+        around[:, 1:] |= block[:, :-1]
+        around[:, :-1] |= block[:, 1:]
+        if (around & same & ~block).any():
+            return False
+        if ndimage.label(block)[1] != 1:  # connected: one piece
+            return False
+        mags = np.abs(grid.values[block])
+        order = np.argwhere(block)
+        peak = tuple(order[int(np.argmax(mags))])
+        rs, cs = order[:, 0], order[:, 1]
+        return (self.rows == [grid.rows[rs.min()], grid.rows[rs.max()]]
+                and self.columns == [grid.columns[cs.min()], grid.columns[cs.max()]]
+                and [grid.rows[peak[0]], grid.columns[peak[1]]] == list(self.peak_at)
+                and abs(float(grid.values[peak]) - self.peak) <= _TOL
+                and abs(float(mags.sum()) / total_magnitude(grid) - self.share) <= 1e-9)
+
+
+@dataclass(frozen=True)
+class Profile(Observation):
+    """Where one row's (``axis: rows``) or column's strong cells of ``level`` are, their peak and share."""
+
+    kind: ClassVar[str] = "profile"
+    axis: str
+    label: object
+    level: str
+    ranges: list
+    count: int
+    peak: float
+    peak_at: object
+    share: float
+
+    def check(self, grid):
+        if self.axis == "rows":
+            i = _index(grid.rows)[self.label]
+            levels, values, others = grid.levels[i], grid.values[i], list(grid.columns)
+        else:
+            i = _index(grid.columns)[self.label]
+            levels, values, others = grid.levels[:, i], grid.values[:, i], list(grid.rows)
+        where = [k for k in range(len(others)) if levels[k] == self.level]
+        if not where or len(where) != self.count:
+            return False
+        labels = [others[k] for k in where]
+        if numeric_axis(others):
+            if [float(x) for x in expand(self.ranges)] != [float(x) for x in labels]:
+                return False
+        else:
+            pos = _index(others)
+            listed = [others[k] for a, b, s in self.ranges for k in range(pos[a], pos[b] + 1, int(s))]
+            if listed != labels:
+                return False
+        peak = max(where, key=lambda k: (abs(float(values[k])), -k))
+        return (others[peak] == self.peak_at and abs(float(values[peak]) - self.peak) <= _TOL
+                and abs(sum(abs(float(values[k])) for k in where) / total_magnitude(grid) - self.share) <= 1e-9)
+
+
+@dataclass(frozen=True)
+class Trend(Observation):
+    """Along ``axis`` (columns: the series is a row; rows: a column), of ``label`` (None: the mean)."""
+
+    kind: ClassVar[str] = "trend"
+    axis: str
+    label: object
+    shape: str
+    turn: object
+    rho: list
+    points: int
+    threshold: float
+
+    def check(self, grid):
+        series = _series(grid, self.axis, self.label)
+        if series is None or len(series) != self.points:
+            return False
+        others = list(grid.columns if self.axis == "columns" else grid.rows)
+        if self.shape in ("rise", "fall"):
+            rho = spearman(series)
+            sign_ok = rho >= self.threshold if self.shape == "rise" else rho <= -self.threshold
+            return sign_ok and abs(rho - self.rho[0]) <= 1e-9 and self.turn is None
+        t = others.index(self.turn)
+        left, right = spearman(series[: t + 1]), spearman(series[t:])
+        up = self.shape == "rise_fall"
+        ok = (left >= self.threshold and right <= -self.threshold) if up else \
+            (left <= -self.threshold and right >= self.threshold)
+        return ok and abs(left - self.rho[0]) <= 1e-9 and abs(right - self.rho[1]) <= 1e-9
+
+
+def _series(grid: LevelGrid, axis: str, label):
+    """The values along ``axis`` of row/column ``label``, or of the mean over the other axis; None if a gap."""
+    values = grid.values if axis == "columns" else grid.values.T
+    labels = grid.rows if axis == "columns" else grid.columns
+    if label is None:
+        if np.isnan(values).any():
+            return None
+        return values.mean(axis=0)
+    row = values[list(labels).index(label)]
+    return None if np.isnan(row).any() else row
+
+
+@dataclass(frozen=True)
+class SignStructure(Observation):
+    """The signs of the values: ``nonnegative``, ``nonpositive`` or ``mixed`` with counts and share."""
+
+    kind: ClassVar[str] = "sign_structure"
+    sign: str
+    positive: int
+    negative: int
+    zero: int
+    positive_share: float
+    minimum: float
+    maximum: float
+
+    def check(self, grid):
+        flat = grid.values[~np.isnan(grid.values)]
+        counts = (int(np.count_nonzero(flat > 0)), int(np.count_nonzero(flat < 0)), int(np.count_nonzero(flat == 0)))
+        sign = "nonnegative" if counts[1] == 0 else "nonpositive" if counts[0] == 0 else "mixed"
+        total = float(np.abs(flat).sum())
+        return (sign == self.sign and counts == (self.positive, self.negative, self.zero) and total > 0
+                and abs(float(flat[flat > 0].sum()) / total - self.positive_share) <= 1e-9
+                and float(flat.min()) == self.minimum and float(flat.max()) == self.maximum)
+
+
+@dataclass(frozen=True)
+class RareLevel(Observation):
+    """Every cell holding ``level``, a level held by at most ``threshold`` of the cells with a value.
+
+    ``bound`` says which values the level holds, for numeric data: ``["at_or_above", x]``,
+    ``["below", x]``, ``["at_or_below", x]`` or ``["between", x, y]``; ``by_row`` groups the
+    cells by row for the sentence: ``[[row, [columns…]], …]``.
+    """
+
+    kind: ClassVar[str] = "rare_level"
+    level: str
+    cells: list
+    by_row: list
+    count: int
+    present: int
+    threshold: float
+    bound: list | None
+    rest: list | None
+    """``[level, count]`` when every other cell holds one other level, so the sentence can name it."""
+
+    def check(self, grid):
+        where = np.nonzero(grid.levels == self.level)  # row-major, like the claim
+        present = int(np.count_nonzero(grid.levels != None))  # noqa: E711
+        rows, cols = np.asarray(grid.rows, dtype=object)[where[0]], np.asarray(grid.columns, dtype=object)[where[1]]
+        if len(self.cells) != len(rows) or any([r, c] != list(x) for r, c, x in zip(rows, cols, self.cells)):
+            return False
+        grouped: dict = {}
+        for r, c in self.cells:
+            grouped.setdefault(r, []).append(c)
+        return (self.count == len(rows) > 0 and present == self.present and len(rows) <= self.threshold * present
+                and [[r, cs] for r, cs in grouped.items()] == self.by_row
+                and self.bound == level_bound(grid, self.level) and self.rest == _rest(grid, self.level))
+
+
+def _rest(grid: LevelGrid, level: str) -> list | None:
+    counts = {name: int(np.count_nonzero(grid.levels == name)) for name in grid.scheme.names if name != level}
+    others = [name for name, n in counts.items() if n]
+    return [others[0], counts[others[0]]] if len(others) == 1 else None
+
+
+def level_bound(grid: LevelGrid, level: str) -> list | None:
+    """Which values a numeric level holds, from the level rule's cut points (None for categories)."""
+    s = grid.scheme
+    if grid.values is None or s.high_from is None or not np.isfinite(s.high_from):
+        return None
+    high, mid, low = s.names
+    if level == high:
+        return ["at_or_above", s.high_from]
+    if level == low:
+        return ["below", s.high_from] if s.low_to >= s.high_from else ["at_or_below", s.low_to]
+    return ["between", s.low_to, s.high_from]
+
+
+@dataclass(frozen=True)
+class Concentration(Observation):
+    """The ``count`` largest-|value| cells (``cells``: [row, column, value]) hold ``share`` of the total."""
+
+    kind: ClassVar[str] = "concentration"
+    cells: list
+    count: int
+    present: int
+    share: float
+    target: float
+
+    def check(self, grid):
+        present = ~np.isnan(grid.values)
+        mags = np.abs(grid.values[present])  # row-major
+        order = np.lexsort((np.arange(mags.size), -mags))  # largest first, ties in row-major order
+        running = np.cumsum(mags[order])
+        total = float(mags.sum())
+        k = int(np.count_nonzero(running < self.target * total - 1e-12 * total)) + 1
+        cells = np.argwhere(present)[order[:k]]
+        top = [[grid.rows[r], grid.columns[c], float(grid.values[r, c])] for r, c in cells]
+        return (k == self.count and top == [list(x) for x in self.cells] and int(mags.size) == self.present
+                and abs(float(running[k - 1]) / total - self.share) <= 1e-9)
+
+
+def find_numeric_kinds(grid: LevelGrid, settings: AnalysisSettings, meaning: str | None) -> list[Observation]:
+    if grid.values is None or total_magnitude(grid) == 0:
+        return []
+    return [*find_regions(grid, settings), *find_profiles(grid, settings), *find_trends(grid, settings),
+            *find_sign_structure(grid, meaning), *find_rare_levels(grid, settings),
+            *find_concentration(grid, settings)]
+
+
+def find_regions(grid: LevelGrid, settings: AnalysisSettings) -> list[Region]:
+    """Connected blocks (scipy.ndimage.label, 4-neighbour) of each strong level that is not the background."""
+    values, levels = grid.values, grid.levels
+    total = total_magnitude(grid)
+    present = max(1, int(np.sum(levels != None)))  # noqa: E711
+    mags = np.nan_to_num(np.abs(values))
+    found = []
+    for level in strong_levels(grid):
+        mask = levels == level
+        if not mask.any() or mask.sum() > 0.5 * present:
+            continue  # a level held by most cells is the background, not a region
+        labels, n = ndimage.label(mask)
+        sizes = np.bincount(labels.ravel(), minlength=n + 1)
+        held = np.bincount(labels.ravel(), weights=mags.ravel(), minlength=n + 1)
+        keep = [k for k in range(1, n + 1) if sizes[k] >= settings.region_min_cells]
+        keep = sorted(keep, key=lambda k: -held[k])[: settings.max_regions]
+        for k in keep:
+            where = np.argwhere(labels == k)  # row-major order
+            block_mags = mags[labels == k]
+            pr, pc = where[int(np.argmax(block_mags))]
+            found.append(Region(level=level, cells=[[grid.rows[r], grid.columns[c]] for r, c in where],
+                                rows=[grid.rows[where[:, 0].min()], grid.rows[where[:, 0].max()]],
+                                columns=[grid.columns[where[:, 1].min()], grid.columns[where[:, 1].max()]],
+                                peak=float(values[pr, pc]), peak_at=[grid.rows[pr], grid.columns[pc]],
+                                share=float(held[k] / total)))
+    found.sort(key=lambda x: -x.share)
+    return found[: settings.max_regions]
+
+
+def find_profiles(grid: LevelGrid, settings: AnalysisSettings) -> list[Profile]:
+    total = total_magnitude(grid)
+    out = []
+    axes = [("rows", grid.rows, list(grid.columns), grid.values, grid.levels)]
+    if numeric_axis(grid.rows) and len(grid.columns) > 1:
+        axes.append(("columns", grid.columns, list(grid.rows), grid.values.T, grid.levels.T))
+    for axis, labels, others, values, levels in axes:
+        numeric = numeric_axis(others)
+        unit = axis_unit(others) if numeric else 1
+        for i, label in enumerate(labels):
+            present = int(np.sum(levels[i] != None))  # noqa: E711
+            for level in strong_levels(grid):
+                idx = np.flatnonzero(levels[i] == level)
+                if idx.size == 0 or idx.size > settings.profile_max_share * present:
+                    continue
+                if numeric:
+                    ranges = compress([others[j] for j in idx], unit)
+                else:
+                    ranges = [[others[a], others[b], s] for a, b, s in compress(idx.tolist(), 1)]
+                mags = np.abs(values[i, idx])
+                p = int(idx[int(np.argmax(mags))])
+                out.append(Profile(axis=axis, label=label, level=level, ranges=ranges, count=int(idx.size),
+                                   peak=float(values[i, p]), peak_at=others[p], share=float(mags.sum() / total)))
+    out.sort(key=lambda p: -p.share)  # stable
+    return out[: settings.max_profiles]
+
+
+def axis_unit(labels):
+    """The axis's own step (the gcd of its labels' differences), as the level runs use it."""
+    from generator.analyse.table import _common_step  # late: analyse.table imports this module
+
+    step = _common_step(sorted(labels)) or 1
+    return int(step) if float(step).is_integer() else float(step)
+
+
+def trend_of(series, min_rho: float, min_points: int):
+    """(shape, turn index or None, rhos) of a gap-free series, or None: the documented test.
+
+    Monotone first; else a turn at the series' maximum (rise then fall) or minimum (fall
+    then rise), with at least ``max(4, min_points / 2)`` points on each side, the turn
+    counted in both.
+    """
+    n = len(series)
+    side = max(4, (min_points + 1) // 2)
+    if n >= min_points:
+        rho = spearman(series)
+        if abs(rho) >= min_rho:
+            return ("rise" if rho > 0 else "fall"), None, [rho]
+    best = None
+    for shape, t in (("rise_fall", int(np.argmax(series))), ("fall_rise", int(np.argmin(series)))):
+        if t + 1 < side or n - t < side:
+            continue
+        left, right = spearman(series[: t + 1]), spearman(series[t:])
+        up = shape == "rise_fall"
+        if (left >= min_rho and right <= -min_rho) if up else (left <= -min_rho and right >= min_rho):
+            if best is None or min(abs(left), abs(right)) > best[0]:
+                best = (min(abs(left), abs(right)), shape, t, [left, right])
+    return None if best is None else (best[1], best[2], best[3])
+
+
+def find_trends(grid: LevelGrid, settings: AnalysisSettings) -> list[Trend]:
+    out = []
+    for axis, numeric, labels, others in (("columns", grid.numeric_columns, grid.rows, grid.columns),
+                                          ("rows", numeric_axis(grid.rows), grid.columns, grid.rows)):
+        if not numeric or len(others) < settings.trend_min_points:
+            continue
+        for label in ([None] if len(labels) > 1 else []) + list(labels):
+            series = _series(grid, axis, label)
+            if series is None:
+                continue
+            found = trend_of(series, settings.trend_min_rho, settings.trend_min_points)
+            if found:
+                shape, turn, rho = found
+                out.append(Trend(axis=axis, label=label, shape=shape, turn=None if turn is None else others[turn],
+                                 rho=rho, points=len(series), threshold=settings.trend_min_rho))
+    out.sort(key=lambda t: -min(abs(r) for r in t.rho))  # stable: the mean first among equals
+    return out[: settings.max_trends]
+
+
+def find_sign_structure(grid: LevelGrid, meaning: str | None) -> list[SignStructure]:
+    if meaning == "attention":
+        return []
+    finite = grid.values[~np.isnan(grid.values)]
+    pos, neg = finite[finite > 0], finite[finite < 0]
+    sign = "nonnegative" if neg.size == 0 else "nonpositive" if pos.size == 0 else "mixed"
+    if not (grid.scheme.signed or meaning == "effect"):
+        return []  # the sign of data read as unsigned (attention, gates, scores) is not its point
+    total = float(np.abs(finite).sum())
+    return [SignStructure(sign=sign, positive=int(pos.size), negative=int(neg.size),
+                          zero=int(finite.size - pos.size - neg.size), positive_share=float(pos.sum() / total),
+                          minimum=float(finite.min()), maximum=float(finite.max()))]
+
+
+def find_rare_levels(grid: LevelGrid, settings: AnalysisSettings) -> list[RareLevel]:
+    present = int(np.sum(grid.levels != None))  # noqa: E711
+    counts = {name: int(np.sum(grid.levels == name)) for name in grid.scheme.names}
+    if sum(1 for c in counts.values() if c) < 2:
+        return []
+    out = []
+    for name, count in counts.items():
+        if 0 < count <= settings.rare_max_share * present:
+            cells = [[grid.rows[r], grid.columns[c]] for r, c in np.argwhere(grid.levels == name)]
+            grouped: dict = {}
+            for r, c in cells:
+                grouped.setdefault(r, []).append(c)
+            out.append(RareLevel(level=name, cells=cells, by_row=[[r, cs] for r, cs in grouped.items()], count=count,
+                                 present=present, threshold=settings.rare_max_share, bound=level_bound(grid, name),
+                                 rest=_rest(grid, name)))
+    return out
+
+
+def find_concentration(grid: LevelGrid, settings: AnalysisSettings) -> list[Concentration]:
+    present = ~np.isnan(grid.values)
+    where = np.argwhere(present)
+    mags = np.abs(grid.values[present])
+    total = float(mags.sum())
+    if len(mags) < 5:
+        return []
+    order = np.argsort(-mags, kind="stable")
+    running = np.cumsum(mags[order])
+    k = int(np.searchsorted(running, settings.concentration_share * total - 1e-12 * total) + 1)
+    k = min(k, len(mags))
+    if k > settings.concentration_max_cells_share * len(mags):
+        return []
+    cells = [[grid.rows[where[i][0]], grid.columns[where[i][1]], float(grid.values[tuple(where[i])])]
+             for i in order[:k]]
+    return [Concentration(cells=cells, count=k, present=len(mags), share=float(running[k - 1] / total),
+                          target=settings.concentration_share)]
