@@ -27,6 +27,7 @@ from generator.render import text
 from generator.render.environment import (
     macros,
     page_environment,
+    render_page,
     template_errors,
     text_environment,
 )
@@ -166,7 +167,7 @@ def _render_dataset(dataset: Dataset, grid: LevelGrid, analysis: Analysis, setti
         "chart": {"id": f"ar-chart-{slug}", "spec_json": text.json_script([spec]), "block": view.block,
                   "image_block": image_view.block, "cells": view.cells, "alt": _alt(title, analysis, ax), "image_width": _image_width(spec, view)},
     }
-    markdown = penv.get_template("report.md.j2").render(r=context)
+    markdown = render_page(penv, "report.md.j2", context)
     return Rendered(markdown, spec, findings, with_values(chart, records), image, image_ext)
 
 
