@@ -126,7 +126,7 @@ def new(directory: Path) -> None:
 
     for path in create_site(directory):
         click.echo(f"created {path}")
-    click.echo(f"next: cd {directory} && mkdocs build")
+    click.echo(f"next: cd {directory} && mkdocs build   (or see mkdocs.yml for ProperDocs and Zensical)")
 
 
 @cli.command()
