@@ -22,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 HOME = ROOT / ".engines"
 ENGINES = ("mkdocs", "properdocs", "zensical")
+TOOLS = ("properdocs", "zensical", "jupyterlab")
+"""What gets an environment of its own under .engines/ (JupyterLab too: see pyproject.toml)."""
 
 
 class EngineUnavailable(Exception):
@@ -38,7 +40,7 @@ def executable(engine: str) -> list[str]:
     if engine == "mkdocs":
         return [sys.executable, "-m", "mkdocs"]
     venv = HOME / engine
-    program = venv / "bin" / engine
+    program = venv / "bin" / ("jupyter-lab" if engine == "jupyterlab" else engine)
     HOME.mkdir(exist_ok=True)
     with open(HOME / f".{engine}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # two test processes must not build one venv at once
@@ -49,7 +51,7 @@ def executable(engine: str) -> list[str]:
 
 def _make(venv: Path, engine: str) -> None:
     args = [sys.executable, "-m", "venv", str(venv)]
-    if engine == "properdocs":
+    if engine in ("properdocs", "jupyterlab"):  # they run this package's code: see the main site-packages
         args.insert(3, "--system-site-packages")
     try:
         subprocess.run(args, check=True, capture_output=True, text=True)
@@ -106,5 +108,5 @@ def _run(args: list[str], config_file: Path) -> None:
 
 
 if __name__ == "__main__":
-    for name in ENGINES[1:]:
+    for name in TOOLS:
         print(name, " ".join(executable(name)))

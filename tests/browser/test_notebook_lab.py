@@ -1,6 +1,6 @@
 """A report in JupyterLab, run by a person's keystrokes in Chromium, with nothing fetched from outside.
 
-JupyterLab (the ``notebook`` extra) is started on loopback with no token, in a
+JupyterLab (the ``jupyterlab`` extra, in its own environment: tests/engines.py) is started on loopback with no token, in a
 throw-away Jupyter home; the notebook's two cells display ``r`` and ``r.chart``.
 The chart must show (JupyterLab 4.6 has no Vega-Lite 6 renderer, so it shows the
 SVG fallback), the report must show as a report (its headings, not its front
@@ -30,13 +30,17 @@ def _free_port() -> int:
 
 @pytest.fixture
 def jupyterlab(tmp_path, chromium_ready):
+    import nbformat
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from engines import EngineUnavailable, executable
+
     try:
-        import jupyterlab  # noqa: F401
-        import nbformat
-    except ImportError as error:
+        lab = executable("jupyterlab")
+    except EngineUnavailable as error:
         if os.environ.get("CI") == "true":
-            pytest.fail(f"JupyterLab is not installed (the notebook extra): {error}")
-        pytest.skip(f"JupyterLab is not installed (the notebook extra): {error}")
+            pytest.fail(str(error))
+        pytest.skip(str(error))
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     notebook.cells = [nbformat.v4.new_code_cell(f"from generator import report\nr = report({str(SEED)!r})\nr"),
@@ -48,7 +52,7 @@ def jupyterlab(tmp_path, chromium_ready):
            "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "IPYTHONDIR": str(tmp_path / "ipython")}
     log = open(tmp_path / "lab.log", "w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}", "--allow-root",
+        [*lab, "--no-browser", "--ip=127.0.0.1", f"--port={port}", "--allow-root",
          "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
          "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
          f"--ServerApp.root_dir={tmp_path}"],
