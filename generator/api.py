@@ -4,7 +4,8 @@
 >>> r = report("docs/datasets/seed-mlp-att.csv")
 >>> r.findings["observations"][0]["text"]
 'MLP and ATT are identical: they hold the same level at every one of their 74 positions.'
->>> r.chart  # an altair.Chart: displays in Jupyter
+>>> r.chart  # an altair.Chart: displays in Jupyter, offline
+>>> r        # in a notebook: the chart, then the report
 """
 
 from __future__ import annotations
@@ -26,22 +27,42 @@ from generator.load.table import read_matrix
 from generator.kinds import kind_for
 from generator.kinds.table import LoadedTable, render_checked
 from generator.pipeline import bundle_for, load
+from generator.render.notebook import notebook_markdown, offline
+from generator.render.table import render_dataset
 from generator.render.text import slugify
 from generator.settings import base_settings, deep_merge
 
 
 @dataclass(frozen=True)
 class Report:
-    """What :func:`report` returns; ``chart`` shows itself in Jupyter."""
+    """What :func:`report` returns. In Jupyter, ``r`` shows the chart and the report, ``r.chart`` the chart.
+
+    Both display with no network (:mod:`generator.render.notebook`): the chart is
+    an ordinary Altair chart of its class that carries its own display method,
+    and the report is shown without its front matter and the site-only parts.
+    """
 
     findings: dict
-    chart: alt.Chart
+    chart: alt.TopLevelMixin
     markdown: str
+    """The report page, exactly as the site gets it (front matter included)."""
     pages: dict[str, str] = field(default_factory=dict)
     """Every page by file name; for a tensor, the overview and one page per layer."""
 
-    def _repr_markdown_(self) -> str:
-        return self.markdown
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "chart", offline(self.chart))  # frozen dataclass
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """For front ends that take one bundle: the report as Markdown."""
+        return {"text/markdown": notebook_markdown(self.markdown),
+                "text/plain": f"<Report: {self.findings.get('title', '')}>"}
+
+    def _ipython_display_(self) -> None:
+        """In IPython and Jupyter: the chart (interactive or its static image), then the report."""
+        from IPython.display import Markdown, display
+
+        display(self.chart)
+        display(Markdown(notebook_markdown(self.markdown)))
 
 
 def report(data: str | Path | pd.DataFrame, *, name: str | None = None, meta: Metadata | None = None,

@@ -77,6 +77,49 @@ def build(data: tuple[Path, ...], out_dir: Path, templates_dir: Path | None, ass
 
 
 @cli.command()
+@click.argument("docs_dir", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--datasets", "patterns", multiple=True, metavar="GLOB",
+              help="Dataset files, as globs relative to the current folder (repeatable); "
+                   "default: the plugin's datasets in --config, else DOCS_DIR/datasets/**/*.*")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="An mkdocs.yml: take docs_dir and the attention-report plugin's options from it.")
+@click.option("--reports-dir", default=None, help="Folder inside DOCS_DIR for the reports (default: reports).")
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder of templates overriding the built-in ones of the same name.")
+@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
+              help="A site-wide setting, e.g. --set chart.max_chart_cells=10000; a sidecar still wins.")
+def site(docs_dir: Path | None, patterns: tuple[str, ...], config_file: Path | None, reports_dir: str | None,
+         templates_dir: Path | None, assignments: tuple[str, ...]) -> None:
+    """Write the report pages and everything they need into DOCS_DIR, for any site engine.
+
+    The same files the MkDocs plugin makes in memory: pages, data, specs, images,
+    the chart script and stylesheet, the reports index, a nav fragment
+    (REPORTS_DIR/nav.yml) and the listing check-site reads. Files this command did
+    not write are never overwritten. Run it before `zensical build`.
+    """
+    from generator.publish.command import run_site
+
+    for line in run_site(docs_dir, list(patterns), config_file=config_file, reports_dir=reports_dir,
+                         templates_dir=templates_dir, assignments=list(assignments)):
+        click.echo(line)
+
+
+@cli.command("check-site")
+@click.argument("site_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--reports-dir", default="reports", show_default=True, help="The reports folder inside the site.")
+@click.option("--datasets", "patterns", multiple=True, metavar="GLOB",
+              help="Also require a report for every dataset these globs match (relative to the current folder).")
+def check_site(site_dir: Path, reports_dir: str, patterns: tuple[str, ...]) -> None:
+    """Exit non-zero, naming each missing page, unless every dataset's pages are in the built SITE_DIR."""
+    from generator.publish.command import run_check
+
+    problems, checked = run_check(site_dir, reports_dir, list(patterns))
+    if problems:
+        raise InputError(problems)
+    click.echo(f"{site_dir}: all {checked} report page(s) are there")
+
+
+@cli.command()
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
 def new(directory: Path) -> None:
     """Create a site in DIRECTORY that builds as it is: mkdocs.yml, docs/index.md, an example dataset."""
@@ -84,7 +127,7 @@ def new(directory: Path) -> None:
 
     for path in create_site(directory):
         click.echo(f"created {path}")
-    click.echo(f"next: cd {directory} && mkdocs build")
+    click.echo(f"next: cd {directory} && mkdocs build   (or see mkdocs.yml for ProperDocs and Zensical)")
 
 
 @cli.command()

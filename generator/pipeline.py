@@ -43,6 +43,9 @@ def _load(path: Path, overrides: dict[str, Any] | None, *, defaults: tuple[dict[
 def _prepare(path: Path, overrides: dict[str, Any] | None, *, defaults: tuple[dict[str, Any], str] | None,
              overrides_source: str = "--set"):
     """The kind, metadata and settings of one dataset (from its sidecar), and the sidecar's path."""
+    if Path(path).is_file() and Path(path).suffix.lower() not in dataset_suffixes():
+        raise InputError.at(str(path), "file name", f"unsupported format {Path(path).suffix.lower() or '(none)'!r}; "
+                            f"{supported_formats()}")
     kind = kind_for(path)
     meta, sidecar_overrides, sidecar = (kind.sidecar or read_sidecar)(path)
     base = base_settings()
@@ -51,6 +54,13 @@ def _prepare(path: Path, overrides: dict[str, Any] | None, *, defaults: tuple[di
     settings = base.with_overrides(sidecar_overrides, source=str(sidecar) if sidecar else "settings")
     settings = settings.with_overrides(overrides or {}, source=overrides_source)
     return kind, meta, settings, sidecar
+
+
+def supported_formats() -> str:
+    """What every "unsupported"/"no dataset" message lists."""
+    tables = ", ".join(sorted(s for s in dataset_suffixes() if kind_for(Path("x" + s)).name == "table"))
+    tensors = ", ".join(sorted(s for s in dataset_suffixes() if kind_for(Path("x" + s)).name == "tensor"))
+    return f"supported: tables {tables}; tensors {tensors}; a corpus is a folder holding corpus.yml"
 
 
 def build_bundles(paths: list[Path], *, settings_overrides: dict | None = None,
@@ -154,6 +164,7 @@ def find_datasets(inputs: list[Path]) -> list[Path]:
             found.append(item)
         elif item.is_dir():
             root = item.resolve()
+            before = len(found)
             corpora = sorted(p.parent for p in item.rglob(CORPUS_FILE)
                              if not any(part.startswith(".") for part in p.relative_to(item).parts))
             found.extend(corpora)
@@ -164,6 +175,8 @@ def find_datasets(inputs: list[Path]) -> list[Path]:
                     problems.append(Problem(str(path), "file", "is a link pointing outside its data folder"))
                 elif path.is_file():
                     found.append(path)
+            if len(found) == before and not problems:
+                problems.append(Problem(str(item), "folder", f"holds no dataset file ({supported_formats()})"))
         elif item.is_file():
             found.append(item)
         elif item.is_symlink():

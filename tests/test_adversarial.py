@@ -190,7 +190,12 @@ def _level_of(raw: Raw, rule_line: str):
 
 def check_page(markdown: str, raw: Raw) -> int:
     """Confirm every sentence this checker reads; returns how many it read."""
-    lines = [html.unescape(x) for x in markdown.splitlines()]
+    lines = []  # a wrapped line (its continuation starts with a letter) read back as the one line it is
+    for x in markdown.splitlines():
+        if lines and lines[-1].strip() and x.lstrip(" ")[:1].isalpha() and lines[-1][:1] not in "#|<`-"[:4]:
+            lines[-1] += " " + html.unescape(x.lstrip(" "))
+        else:
+            lines.append(html.unescape(x))
     rule = next(x for x in lines if x.startswith("- **Level rule**"))
     level = _level_of(raw, rule)
     levels = {k: level(v) for k, v in raw.cells.items()}

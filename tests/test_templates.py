@@ -48,7 +48,7 @@ def test_an_override_of_the_readings_changes_the_findings_hypotheses_too(tmp_pat
     r = report(EXAMPLES / "seed-mlp-att.csv", templates_dir=tmp_path)
     first = r.findings["hypotheses"][0]["text"]
     assert first.startswith("[identical_rows] MLP and ATT may be driven")
-    assert "&#91;identical&#95;rows&#93;" in r.markdown  # printed escaped, like every value
+    assert "&#91;identical_rows&#93;" in r.markdown  # brackets escaped (they make links); snake_case is not
 
 
 def test_super_keeps_the_builtin_block_as_markup(tmp_path):

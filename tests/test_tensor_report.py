@@ -67,7 +67,7 @@ def test_one_page_per_layer_and_the_overview_links_them(passage):
 def test_layer_charts_are_downsampled_to_the_setting(passage):
     bundle, _ = passage
     page = bundle.files["passage-256-layer-0.md"].decode()
-    [spec] = json.loads(re.search(r'<script type="application/json"[^>]*>(.*?)</script>', page).group(1))
+    [spec] = json.loads(re.search(r'<script type="application/json"[^>]*>(.*?)</script>', page, flags=re.S).group(1))
     records = spec["datasets"]["cells"]
     assert len(records) == 12 * 43 and all(len(r["v"]) == 43 for r in records)  # 256 positions in blocks of 6
     assert spec["usermeta"]["block"] == 6

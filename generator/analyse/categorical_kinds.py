@@ -37,9 +37,10 @@ class LevelException(Observation):
     level: str
     columns: int
     exceptions: list  # [[row, column, level held instead], ...]
+    by: str = "label"  # what the period counts: whole-number labels, or 0-based positions (see period_keys)
 
     def check(self, grid):
-        keys = period_keys(grid)
+        keys = period_keys(grid.columns, 3)[0]  # by label only when the labels step evenly
         rows = [list(grid.rows).index(x) for x in self.rows]
         on = [c for c in range(len(grid.columns)) if keys[c] % self.period == self.phase]
         off = [c for c in range(len(grid.columns)) if keys[c] % self.period != self.phase]
@@ -85,7 +86,8 @@ def find_categorical_kinds(grid: LevelGrid, groups: list[list[int]], settings: A
 
 def find_exceptions(grid: LevelGrid, settings: AnalysisSettings) -> list[LevelException]:
     """Periodic rules, over all rows together and over each row, broken by at most a few cells."""
-    keys = np.asarray(period_keys(grid))
+    keys, by = period_keys(grid.columns, 3)  # by label only when the labels step evenly
+    keys = np.asarray(keys)
     if len(keys) < 2 * settings.periodic_min_support:
         return []
     out: list[LevelException] = []
@@ -116,7 +118,7 @@ def find_exceptions(grid: LevelGrid, settings: AnalysisSettings) -> list[LevelEx
                     said.add((period, phase, level, frozenset(where)))
                     out.append(LevelException(
                         rows=[grid.rows[r] for r in rows], period=period, phase=phase, level=str(level),
-                        columns=int(on.sum()),
+                        columns=int(on.sum()), by=by,
                         exceptions=[[grid.rows[r], grid.columns[c], grid.levels[r, c]] for r, c in where]))
     return out
 

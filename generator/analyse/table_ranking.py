@@ -148,7 +148,8 @@ def _dominant_extreme(o, g: LevelGrid) -> bool:
     if low is None or high is None:
         return True
     larger = "max" if abs(high) >= abs(low) else "min"
-    return o.extreme == larger
+    side = {"strongest_positive": "max", "strongest_negative": "min"}.get(o.extreme, o.extreme)
+    return side == larger
 
 
 def rank_table(grid: LevelGrid, observations: list[Observation]) -> list[tuple[Observation, Ranked]]:

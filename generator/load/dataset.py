@@ -44,6 +44,9 @@ class Matrix:
     columns: tuple[Label, ...]
     values: np.ndarray
     kind: str
+    axis_names: tuple[str, str] | None = None
+    """A tidy file's row and column header names when a mapping renamed them (``layer``, ``token``):
+    the axes are called that unless the sidecar names them."""
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -10,6 +10,8 @@ the user can fix it without reading code; nothing here ever returns half a table
 
 from __future__ import annotations
 
+import dataclasses
+
 import csv
 import io
 import json
@@ -85,7 +87,10 @@ def read_matrix(path: Path, settings: InputSettings, *, categorical: bool | None
         cells = _wide_cells(table, columns, src)
     if len(cells) > settings.max_cells:
         raise InputError.at(src, "file", f"{len(cells)} cells exceed the limit of {settings.max_cells} (setting input.max_cells)")
-    return _build_matrix(cells, src, categorical, categories)
+    matrix = _build_matrix(cells, src, categorical, categories)
+    if all(name in table.header for name in names) and names[:2] != ("row", "column"):
+        matrix = dataclasses.replace(matrix, axis_names=(str(names[0]), str(names[1])))
+    return matrix
 
 
 # --- reading each format into a _Table -------------------------------------------------
@@ -261,12 +266,25 @@ def _tidy_cells(table: _Table, names: tuple[str, str, str], src: str) -> list[_C
     return cells
 
 
+def _separator_hint(header: list, src: str) -> str:
+    """A one-column header that holds another separator: say which (Excel writes ';' in many locales)."""
+    first = str(header[0]) if header else ""
+    if ";" in first:
+        return ("; the header holds ';', so the file looks semicolon-separated: save it comma-separated, "
+                "or tab-separated as .tsv")
+    if "," in first and src.lower().endswith(".tsv"):
+        return "; the header holds ',', so the file looks comma-separated: name it .csv"
+    if "\t" in first:
+        return "; the header holds tabs, so the file looks tab-separated: name it .tsv"
+    return ""
+
+
 def _wide_columns(table: _Table, src: str, max_cells: int) -> list[Label]:
     """The column labels of a wide table, checked: present, non-empty, distinct."""
     header = table.header
     if len(header) < 2:
         raise InputError.at(src, "header", "a wide table needs a label column and at least one value column "
-                            "(or a tidy table with columns row, column, value)")
+                            "(or a tidy table with columns row, column, value)" + _separator_hint(header, src))
     if len(table.rows) * (len(header) - 1) > max_cells:
         raise InputError.at(src, "file", f"{len(table.rows) * (len(header) - 1)} cells exceed the limit of "
                             f"{max_cells} (setting input.max_cells)")

@@ -148,3 +148,9 @@ def macros(env: jinja2.Environment, template: str, names: tuple[str, ...]):
                                 f"defines no macro '{name}' (an override of {template} must define "
                                 f"{', '.join(names)}; import the rest from 'default:{template}')")
     return module
+
+
+def render_page(env: jinja2.Environment, name: str, context: dict) -> str:
+    """A page template rendered with ``r=context``, its long prose lines wrapped for the reader of the
+    Markdown source (:func:`generator.render.text.readable_lines`; the rendered page is the same)."""
+    return text.readable_lines(env.get_template(name).render(r=context))

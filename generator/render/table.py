@@ -27,6 +27,7 @@ from generator.render import text
 from generator.render.environment import (
     macros,
     page_environment,
+    render_page,
     template_errors,
     text_environment,
 )
@@ -167,7 +168,7 @@ def _render_dataset(dataset: Dataset, grid: LevelGrid, analysis: Analysis, setti
         "chart": {"id": f"ar-chart-{slug}", "spec_json": text.json_script([spec]), "block": view.block,
                   "image_block": image_view.block, "cells": view.cells, "alt": _alt(title, analysis, ax), "image_width": _image_width(spec, view)},
     }
-    markdown = penv.get_template("report.md.j2").render(r=context)
+    markdown = render_page(penv, "report.md.j2", context)
     return Rendered(markdown, spec, findings, with_values(chart, records), image, image_ext)
 
 
@@ -197,10 +198,12 @@ def grid_kind(grid: LevelGrid) -> str:
 
 def _axes(dataset: Dataset, grid: LevelGrid, settings: Settings) -> Axes:
     meta = dataset.meta
-    row_title = meta.row_axis or "Row"
-    column_title = meta.column_axis or "Column"
+    mapped = dataset.matrix.axis_names or (None, None)  # a tidy file's renamed columns, e.g. layer, token
+    row_axis, column_axis = meta.row_axis or mapped[0], meta.column_axis or mapped[1]
+    row_title = row_axis or "Row"
+    column_title = column_axis or "Column"
     return Axes(row_title=text.plain(row_title), column_title=text.plain(column_title),
-                row_noun=_noun(meta.row_axis, "row"), column_noun=_noun(meta.column_axis, "column"),
+                row_noun=_noun(row_axis, "row"), column_noun=_noun(column_axis, "column"),
                 row_count=len(grid.rows), numeric_columns=grid.numeric_columns, column_unit=column_unit(grid),
                 row_unit=axis_unit(grid.rows) if numeric_axis(grid.rows) else 1,
                 numeric_rows=all(isinstance(x, (int, float)) for x in grid.rows),

@@ -18,6 +18,7 @@ from generator.render import text
 from generator.render.environment import (
     macros,
     page_environment,
+    render_page,
     template_errors,
     text_environment,
 )
@@ -98,7 +99,7 @@ def _render_tensor(*, name: str, source: str, sha256: str, raw: bytes, data: Ten
                       "alt": f"Attention maps of the {heads} heads of layer {layer}, queries down, keys across. "
                              f"The list below describes each head in words."},
         }
-        files[page["file"]] = penv.get_template("tensor_layer.md.j2").render(r=layer_context).encode("utf-8")
+        files[page["file"]] = render_page(penv, "tensor_layer.md.j2", layer_context).encode("utf-8")
     findings = {
         "schema": FINDINGS_SCHEMA,
         "generator": {"name": "attention-report", "version": __version__},
@@ -112,7 +113,7 @@ def _render_tensor(*, name: str, source: str, sha256: str, raw: bytes, data: Ten
         + [{**h, "section": "implications"} for h in implications],
         "rejected": len(analysis.rejected),
     }
-    main = penv.get_template("tensor.md.j2").render(r=context).encode("utf-8")
+    main = render_page(penv, "tensor.md.j2", context).encode("utf-8")
     bundle_files = {f"{slug}.md": main, **{k: v for k, v in files.items() if k.endswith(".md")},
                     f"{slug}.vl.json": dump(spec), f"{slug}.findings.json": dump(findings), data_name: raw}
     if image is not None:

@@ -1,11 +1,14 @@
 """Formatting and escaping for the render stage: how values look, and how they stay inert.
 
 Labels, titles and metadata come from strangers' files. In a Markdown page every
-such value is written with Markdown- and HTML-active characters replaced by
-numeric character references, which Markdown passes through untouched and the
-browser shows as the original characters: a label can never open a tag, a link,
-a heading, a table cell or an emphasis. Bidirectional control characters are
-shown as visible code points so they cannot reorder the text around them.
+such value is written with the characters that would become Markdown or HTML
+*where they stand* replaced by character references, which Markdown passes
+through untouched and the browser shows as the original characters: a label can
+never open a tag, a link, a heading, a table cell or an emphasis, while ordinary
+punctuation (``:``, ``(``, ``)``) stays readable in the page source.
+Bidirectional control characters are shown as visible code points so they cannot
+reorder the text around them. Long prose lines of a page are wrapped and its spec
+pretty-printed, so the Markdown reads well and diffs well in git.
 """
 
 from __future__ import annotations
@@ -19,42 +22,63 @@ from typing import Any, Iterable
 
 from markupsafe import Markup
 
-# Always replaced: characters that start or end Markdown or HTML constructs in
-# Python-Markdown and the pymdownx extensions (emoji ``:``, mark ``=``, tilde ``~``,
-# caret ``^``, arithmatex ``$``), plus quotes so values are safe in attributes too.
-# ``+`` is always replaced too: pymdownx.keys turns ``++ctrl++`` into ``<kbd>`` anywhere in a line.
-_ALWAYS = set("\\`*_{}[]()#|<>&\"'!~^=:$%@+")
-# Replaced only when they start a value: list markers, ordered-list dots and the
-# ``///`` fence of pymdownx.blocks (which would open a details/admonition/html block).
-_LEADING = set("-+./")
+# Escaped wherever they appear: they open or close HTML, code, emphasis, links, tables,
+# attribute lists and template code in Python-Markdown and the common pymdownx set
+# (``~`` tilde and subscript, ``^`` caret and superscript, ``$`` arithmatex, ``@``
+# magiclink's e-mail links); ``"`` too, so a value is safe in a double-quoted attribute.
+# Single quotes are not: templates put values in double-quoted attributes only.
+_ALWAYS = set("`*[]{}|<>\"~^$@")
+# Escaped only when they start a value: list markers, ordered-list dots, a heading's
+# ``#``, the ``///`` fence of pymdownx.blocks, ``!!!`` admonitions, ``:`` definitions,
+# ``=`` setext underlines.
+_LEADING = set("-+./!:=#")
 # Bidirectional controls, and C0/C1 control characters (other than the whitespace the
 # folding below removes): shown as visible code points, never passed on. A control
 # character in SVG text is not even well-formed XML (vl-convert aborts the process).
 _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0e-\x1b\x7f-\x9f\ud800-\udfff]")
-# pymdownx.magiclink links bare ``www.host`` and ``ftp.host``; the dot after them is replaced.
 _ORDERED = re.compile(r"\s*\d{1,9}()[.)](?:\s|$)")
-_MAGIC = re.compile(r"(?i)(?<![a-z0-9])(www|ftp)\.")
+# Characters that only make markup next to certain neighbours; each alternative
+# marks the one character to replace.
+_CONTEXT = re.compile(
+    r"(?i)(?<![a-z0-9])(?:www|ftp)(\.)"  # pymdownx.magiclink links bare www.host and ftp.host
+    r"|:(?=\S)"  # emoji :name:, scheme://, mailto: (a colon before a space is prose)
+    r"|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])"  # emphasis; snake_case stays as it is
+    r"|\\(?=[!-/:-@\[-`{-~])"  # a backslash escape would eat the character after it
+    r"|&(?=[A-Za-z0-9#])"  # an entity or character reference
+    r"|=(?==)|(?<==)=|\+(?=[+/])|(?<=\+)\+"  # ==mark==, ++keys++, +/- (smartsymbols)
+    r"|\((?=(?:c|r|tm)\))"  # (c), (r), (tm) become symbols (smartsymbols)
+    r"|-(?=->)"  # --> becomes an arrow (smartsymbols)
+    r"|(?<!\S)#+(?=\s|$)"  # a heading's closing hashes
+)
+_ENTITY = {"<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;"}
 
 
 def md(value: Any) -> Markup:
-    """Escape one value for Markdown and HTML alike (the page environment's finalize)."""
+    """Escape one value for Markdown and HTML alike (the page environment's finalize).
+
+    Only characters that would become markup where they stand are replaced, by
+    character references (Markdown passes those through, the browser shows the
+    character), so ordinary prose punctuation such as ``:``, ``(`` and ``)`` stays
+    as it is and the page source reads like the text.
+    """
     if isinstance(value, Markup):
         return value
     text = _BIDI.sub(lambda m: f"U+{ord(m.group()):04X}", str(value))
     text = re.sub(r"\s+", " ", text)
-    text = _MAGIC.sub(lambda m: m.group(1) + "\0", text)
-    out = []
+    marks = set()
+    for m in _CONTEXT.finditer(text):
+        if m.lastindex:
+            marks.add(m.start(1))
+        else:
+            marks.update(range(m.start(), m.end()))
     lead = len(text) - len(text.lstrip())
     ordered = _ORDERED.match(text)  # "1. x" starts an ordered list: its dot or parenthesis is replaced
-    marker = ordered.end(1) if ordered else -1
-    for i, ch in enumerate(text):
-        if ch == "\0":
-            out.append("&#46;")
-        elif ch in _ALWAYS or (i == lead and ch in _LEADING) or i == marker:
-            out.append(f"&#{ord(ch)};")
-        else:
-            out.append(ch)
-    return Markup("".join(out))
+    if ordered:
+        marks.add(ordered.end(1))
+    if lead < len(text) and text[lead] in _LEADING:
+        marks.add(lead)
+    return Markup("".join(_ENTITY.get(ch, f"&#{ord(ch)};") if ch in _ALWAYS or i in marks else ch
+                          for i, ch in enumerate(text)))
 
 
 def visible(value: Any) -> Any:
@@ -87,15 +111,131 @@ def yaml_string(value: Any) -> Markup:
 def json_script(data: Any) -> Markup:
     """JSON for a ``<script type="application/json">`` body: no ``<`` can close the element.
 
-    The report templates pass the spec wrapped in a one-element list: Material's
-    instant navigation re-inserts inline scripts without their ``type`` and runs
-    them as JavaScript, where an array literal is harmless but an object literal
-    is a syntax error.
+    Written pretty-printed (:func:`pretty_json`) so that a diff of a page follows
+    the spec and no line of the page is very long. The report templates pass the
+    spec wrapped in a one-element list: Material's instant navigation re-inserts
+    inline scripts without their ``type`` and runs them as JavaScript, where an
+    array literal is harmless but an object literal is a syntax error.
     """
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False, allow_nan=False)
+    text = pretty_json(data)
     for ch, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(ch, code)
     return Markup(text)
+
+
+def pretty_json(data: Any, width: int = 100) -> str:
+    """JSON with one key per line and short arrays of numbers or strings packed onto lines of ``width``.
+
+    ``json.dumps(indent=...)`` would put every cell of a heatmap on a line of its
+    own (tens of thousands of lines); compact JSON puts the whole spec on one.
+    Never a blank line, so Markdown keeps the raw block whole.
+    """
+    out: list[str] = []
+    _emit(data, 0, "", out, width)
+    return "\n".join(out)
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _emit(value: Any, depth: int, prefix: str, out: list[str], width: int) -> None:
+    pad = " " * depth
+    one = _dump(value)
+    if len(pad) + len(prefix) + len(one) <= width or not isinstance(value, (dict, list)) or not value:
+        out.append(pad + prefix + one)
+        return
+    if isinstance(value, dict):
+        out.append(pad + prefix + "{")
+        for i, (key, item) in enumerate(value.items()):
+            _emit(item, depth + 1, _dump(str(key)) + ":", out, width)
+            if i < len(value) - 1:
+                out[-1] += ","
+        out.append(pad + "}")
+        return
+    out.append(pad + prefix + "[")
+    if any(isinstance(item, (dict, list)) for item in value):
+        for i, item in enumerate(value):
+            _emit(item, depth + 1, "", out, width)
+            if i < len(value) - 1:
+                out[-1] += ","
+    else:
+        inner, line = " " * (depth + 1), ""
+        for i, item in enumerate(value):
+            piece = _dump(item) + ("," if i < len(value) - 1 else "")
+            if line and len(inner) + len(line) + len(piece) > width:
+                out.append(inner + line)
+                line = ""
+            line += piece
+        out.append(inner + line)
+    out.append(pad + "]")
+
+
+_ITEM = re.compile(r"(?:[-*+] |\d{1,9}[.)] )")
+
+
+def readable_lines(page: str, width: int = 100) -> str:
+    """Break the page's long prose lines (paragraphs, list items) so each stays readable in a diff.
+
+    A line breaks only at a space outside any tag or code span and before a
+    letter, so the next line cannot start a list, heading, quote, table or code
+    block: the rendered page is the same, only the Markdown source is wrapped.
+    A list item's continuation is indented under its text. Front matter, raw HTML,
+    tables, headings, indented and fenced blocks are left as they are.
+    """
+    lines = page.split("\n")
+    out: list[str] = []
+    fence = False
+    front = bool(lines) and lines[0] == "---"
+    for n, line in enumerate(lines):
+        if front:
+            out.append(line)
+            front = not (n > 0 and line == "---")
+            continue
+        if line.startswith(("```", "~~~")):
+            fence = not fence
+        if fence or len(line) <= width or line.startswith(("<", "#", " ", "\t", ">")) or "|" in line:
+            out.append(line)
+            continue
+        item = _ITEM.match(line)
+        out.extend(_wrap(line, width, " " * (item.end() if item else 0)))
+    return "\n".join(out)
+
+
+def _wrap(line: str, width: int, indent: str) -> list[str]:
+    """Greedy wrapping at :func:`_break_points`; a break that would leave a stub shorter than half
+    the width is skipped (the line then runs on to the next break), so no line is a lone word."""
+    pieces: list[str] = []
+    start, last = 0, None
+    for i in _break_points(line):
+        if i < len(indent):  # the space after a list marker
+            continue
+        room = width - (len(indent) if pieces else 0)
+        if i - start > room and last is not None and last - start >= room // 2:
+            pieces.append(line[start:last])
+            start, last = last + 1, None
+        if last is None or i - start <= room or last - start < room // 2:
+            last = i
+    room = width - (len(indent) if pieces else 0)
+    if len(line) - start > room and last is not None and last - start >= room // 2:
+        pieces.append(line[start:last])
+        start = last + 1
+    pieces.append(line[start:])
+    return [pieces[0], *(indent + p for p in pieces[1:])]
+
+
+def _break_points(line: str):
+    tag = code = False
+    for i, ch in enumerate(line):
+        if ch == "`":
+            code = not code
+        elif ch == "<" and not code:
+            tag = True
+        elif ch == ">" and tag:
+            tag = False
+        elif (ch == " " and not tag and not code and 0 < i and line[i - 1] != " " and i + 1 < len(line)
+              and line[i + 1].isalpha()):
+            yield i
 
 
 def label(value: Any, limit: int = 80, names: dict[str, str] | None = None) -> str:

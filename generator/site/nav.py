@@ -37,11 +37,17 @@ def add_reports(
     children: list = []
     if index is not None and id(index) not in placed:
         children.append(index)
+    elif index is not None and index in nav.items:
+        # ``- Reports: reports/index.md`` in an explicit nav (what engines without the plugin
+        # see): that entry becomes the Reports section, the index its first page.
+        position = nav.items.index(index)
+        nav.items[position] = Section(SECTION_TITLE, [index])
     for title, entries in groups:
         pages = [(p, t) for p, t in entries if id(p) not in placed]
         if pages:
             children.append(Section(html.escape(title), _chunks(pages)))
     if not children:
+        relink(nav)
         return
     existing = next(
         (i for i in nav.items if isinstance(i, Section) and i.title == SECTION_TITLE), None

@@ -196,3 +196,24 @@ def _try(item: Callable[[str], object], part: str):
         return item(part)
     except Untrue:
         return _FAIL
+
+
+def unwrap(markdown: str) -> list[str]:
+    """The page's lines as a reader sees them: a wrapped prose line joined back to the line it continues.
+
+    Markdown reads a line break inside a paragraph or list item as a space, and the
+    renderer wraps long lines only before a letter (render's ``readable_lines``), so a
+    line whose first non-blank character is a letter, right after a non-blank line,
+    continues it. Fenced blocks stay as they are.
+    """
+    out: list[str] = []
+    fence = False
+    for line in markdown.splitlines():
+        if line.startswith(("```", "~~~")):
+            fence = not fence
+        rest = line.lstrip(" ")
+        if not fence and out and out[-1].strip() and rest[:1].isalpha() and not out[-1].lstrip().startswith(("```", "~~~", "---", "#", "|", "<")):
+            out[-1] = out[-1] + " " + rest
+        else:
+            out.append(line)
+    return out

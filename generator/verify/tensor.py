@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from .reading import Untrue, listing, number
+from .reading import Untrue, listing, number, unwrap
 
 PRECEDENCE = ("induction", "duplicate_token", "previous_token", "next_token", "self", "sink", "block", "broad")
 NOUNS = {
@@ -275,7 +275,7 @@ TENSOR_CHECKS: dict[str, Callable] = {
 
 def verify_tensor(raw: bytes, suffix: str, findings: dict, markdown: str | None = None) -> list:
     """Every head claim of one tensor report, checked; the first verdict is the data file's hash."""
-    from .page import Verdict, _numbered, _same_hash, _verdict
+    from .page import NotChecked, Verdict, _numbered, _same_hash, _verdict
     from .table import Claim
 
     verdicts = [_verdict("data", "sha256", f"SHA-256 {findings['dataset']['sha256']}",
@@ -293,7 +293,7 @@ def verify_tensor(raw: bytes, suffix: str, findings: dict, markdown: str | None 
     if markdown is not None:
         import html
 
-        page = _numbered([html.unescape(x) for x in markdown.splitlines()], ("## Key Observations", "## Detailed Analysis"))
+        page = _numbered([html.unescape(x) for x in unwrap(markdown)], ("## Key Observations", "## Detailed Analysis"))
     for i, o in enumerate(findings["observations"]):
         number_ = int(o.get("rank", i + 1))
         claim = Claim(f"observation {number_}", o["kind"], o["text"], o)
@@ -303,7 +303,8 @@ def verify_tensor(raw: bytes, suffix: str, findings: dict, markdown: str | None 
                 raise Untrue(f"the page prints another sentence as observation {number_}")
             checker = TENSOR_CHECKS.get(claim.kind)
             if checker is None:
-                raise Untrue(f"no check exists for observations of kind {claim.kind!r}")
+                raise NotChecked(f"no independent check exists yet for observations of kind {claim.kind!r}; "
+                                 "the analysis stage's own check gated it")
             checker(claim, heads)
 
         verdicts.append(_verdict(claim.where, claim.kind, claim.text, check, observation=i))
