@@ -285,6 +285,26 @@ def check_sentence(text: str, raw: Raw, levels: dict) -> None:
         if m.group(6):
             assert not any(levels.get((r, c)) == m.group(4) for r in rows for c in raw.columns if c not in on), text
         return
+    m = re.fullmatch(r"(.+?): (\w+) at (\d+) \w+: (.+?)(?: \(each range (?:in steps of (\S+)|takes every (\d+)\w\w \w+)\))?, "
+                     r"peaking at (\S+) at \w+ (.+?); these cells hold (\S+)% of the total \|value\|\.", text)
+    if m and not m.group(1)[:1].isupper():  # a row's profile: where it holds a strong level, its peak and share
+        [row] = _names(m.group(1), raw, raw.rows)
+        actual = [c for c in raw.columns if levels.get((row, c)) == m.group(2)]
+        assert len(actual) == int(m.group(3)), text
+        named = _ranges(m.group(4), m.group(5) or m.group(6), raw)
+        assert named is None or named == actual, f"{text}: ranges give {named}, the file {actual}"
+        peak = raw.named(m.group(8), raw.columns)
+        assert peak in actual and abs(raw.cells[(row, peak)]) == max(abs(raw.cells[(row, c)]) for c in actual), text
+        assert _shows(m.group(7), raw.cells[(row, peak)]), text
+        total = sum(abs(v) for v in raw.cells.values())
+        assert _shows(m.group(9), 100 * sum(abs(raw.cells[(row, c)]) for c in actual) / total), text
+        return
+    m = re.fullmatch(r"Every value is (≤|≥) 0: the values run from (\S+) to (\S+)\.", text)
+    if m:  # the sign of every value
+        values = list(raw.cells.values())
+        assert all(v <= 0 for v in values) if m.group(1) == "≤" else all(v >= 0 for v in values), text
+        assert _shows(m.group(2), min(values)) and _shows(m.group(3), max(values)), text
+        return
     for cut in re.finditer(": ", text):  # level runs: 'ROWS: LEVEL at N nouns: RANGES.'
         rest = re.fullmatch(r"(\w+) at (\d+) \w+: (.+?)(?: \(each range (?:in steps of (\S+)|takes every (\d+)\w\w \w+)\))?\.",
                             text[cut.end():])
@@ -304,6 +324,17 @@ def check_sentence(text: str, raw: Raw, levels: dict) -> None:
     # other kinds (axis gaps, periods by number, categorical similarity) are checked by the verify stage
     # and the unit tests; this checker only has to find nothing false in what it reads
     assert not re.search(r"\b(a (?=[aeiou])\w+ head|querys|head head)\b", text), text
+
+
+def _shows(printed: str, value: Decimal) -> bool:
+    """A printed number is the value, or, marked '≈', the value rounded at its last digit."""
+    marked = printed.startswith("≈")
+    shown = _num(printed.lstrip("≈"))
+    if shown is None:
+        return False
+    if not marked:
+        return abs(shown - value) <= abs(value) * Decimal("1e-12")  # exact, up to float noise in a share
+    return abs(shown - value) <= Decimal(5).scaleb(shown.as_tuple().exponent - 1)
 
 
 def _ranges(text: str, step: str | None, raw: Raw):

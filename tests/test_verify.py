@@ -38,7 +38,9 @@ def test_every_claim_of_the_examples_passes_and_the_command_says_so(built, run_c
     assert result.code == 0, result.out
     assert "FAIL" not in result.out
     summary = result.out.strip().splitlines()[-1]
-    assert re.fullmatch(r"8 reports, \d+ claims checked, 0 failed \(1 skipped\)", summary)  # the corpus: see folder.py
+    reports = len(list(built.glob("*.findings.json")))
+    # every kind has its own reader: only the corpus is left to the build (see folder.py)
+    assert re.fullmatch(rf"{reports} reports, \d+ claims checked, 0 failed \(1 skipped\)", summary)
     assert "ok   observation 1: MLP and ATT are identical" in result.out
 
 
@@ -68,7 +70,9 @@ def test_a_reworded_claim_fails_naming_it(built, tmp_path, run_cli):
 def test_the_page_must_print_the_findings_sentence(built, tmp_path, run_cli):
     folder = copy_report(built, "head-scores", tmp_path / "r")
     page = folder / "head-scores.md"
-    page.write_text(page.read_text().replace("1. layer 0&#58; High at 1 head&#58; H2.", "1. layer 0&#58; High at 1 head&#58; H3."))
+    text = page.read_text()
+    assert "layer 3: head H9." in text
+    page.write_text(text.replace("layer 3: head H9.", "layer 3: head H8.", 1))
     result = run_cli("verify", folder, "--quiet")
     assert result.code == 1 and "the page does not print this sentence as observation 1" in result.out
 
@@ -161,3 +165,60 @@ def test_verify_table_reads_the_printed_rule_and_counts(built):
     assert all(v.ok for v in verdicts)
     assert [v.where for v in verdicts[:4]] == ["data", "level rule", "overview", "levels"]
     assert len(verdicts) == 4 + len(findings["observations"])
+
+
+RANKED_KINDS = {"region", "profile", "trend", "sign_structure", "rare_level", "concentration", "level_exception",
+                "swapped_rows", "partial_pattern", "similar_head_group"}
+
+
+def _nudged(text: str):
+    """Each number of a sentence changed in turn: a whole number +1, a decimal's whole part +1 (0.25 → 1.25)."""
+    for m in re.finditer(r"(?<![\d.])(\d+)(?=\.\d|(?![\d.]))", text):
+        yield text[: m.start()] + str(int(m.group(1)) + 1) + text[m.end():]
+
+
+def _planted(folder: Path) -> Path:
+    """A numeric table with a rise-and-fall and a ramp, and a level table with a swap and a broken rule."""
+    n = 12
+    hill = [1 - abs(i - 5) / n for i in range(n)]
+    ramp = [i / n + (0.001 if i % 3 else 0) for i in range(n)]
+    flat = [0.01 * ((i * 7) % 5 - 2) for i in range(n)]
+    lines = ["row," + ",".join(map(str, range(n)))] + [
+        f"{name}," + ",".join(f"{v:.4f}" for v in row) for name, row in (("hill", hill), ("ramp", ramp), ("flat", flat))]
+    (folder / "numeric.csv").write_text("\n".join(lines) + "\n")
+    a = ["Low" if i % 2 else ("High" if i % 4 == 0 else "Neutral") for i in range(n)]
+    b = [{"High": "Neutral", "Neutral": "High"}.get(v, v) for v in a]
+    c = list(a)
+    c[3] = "Neutral"
+    lines = ["row," + ",".join(map(str, range(n)))] + [f"{name}," + ",".join(row) for name, row in
+                                                          (("A", a), ("B", b), ("C", c))]
+    (folder / "levels.csv").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def test_every_number_of_a_ranked_finding_is_checked(built, tmp_path):
+    """Change any number printed by the kinds of ranked findings and verify refuses the sentence."""
+    from generator.cli import main
+    from generator.verify.folder import VERIFIERS
+
+    planted = tmp_path / "planted"
+    assert main(["build", str(_planted(tmp_path)), "--out", str(planted), "--set", "chart.static_image=false"]) == 0
+    seen, survivors = set(), []
+    for path in [*sorted(built.glob("*.findings.json")), *sorted(planted.glob("*.findings.json"))]:
+        findings = json.loads(path.read_text())
+        if findings["dataset"]["kind"] == "corpus":
+            continue
+        [data] = path.parent.glob(path.name.replace(".findings.json", ".data.*"))
+        raw = data.read_bytes()
+        for i, o in enumerate(findings["observations"]):
+            if o["kind"] not in RANKED_KINDS or o["kind"] in seen:
+                continue
+            seen.add(o["kind"])  # one observation of each kind: the tensor recomputation is not cheap
+            for text in list(_nudged(o["text"]))[:12]:
+                changed = json.loads(json.dumps(findings))
+                changed["observations"][i]["text"] = text
+                [verdict] = [v for v in VERIFIERS[findings["dataset"]["kind"]](raw, data.suffix, changed)
+                             if v.observation == i]
+                if verdict.ok:
+                    survivors.append(text)
+    assert seen == RANKED_KINDS and not survivors, (RANKED_KINDS - seen, survivors)

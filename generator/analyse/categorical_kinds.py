@@ -39,17 +39,6 @@ class LevelException(Observation):
     exceptions: list  # [[row, column, level held instead], ...]
     by: str = "label"  # what the period counts: whole-number labels, or 0-based positions (see period_keys)
 
-    def check(self, grid):
-        keys = period_keys(grid.columns, 3)[0]  # by label only when the labels step evenly
-        rows = [list(grid.rows).index(x) for x in self.rows]
-        on = [c for c in range(len(grid.columns)) if keys[c] % self.period == self.phase]
-        off = [c for c in range(len(grid.columns)) if keys[c] % self.period != self.phase]
-        misses = [[grid.rows[r], grid.columns[c], grid.levels[r][c]] for r in rows for c in on
-                  if grid.levels[r][c] != self.level]
-        return (len(on) == self.columns and misses == [list(x) for x in self.exceptions] and len(misses) > 0
-                and not any(grid.levels[r][c] == self.level for r in rows for c in off))
-
-
 @dataclass(frozen=True)
 class SwappedRows(Observation):
     """``rows[1]`` is ``rows[0]`` with ``levels[0]`` and ``levels[1]`` exchanged at ``swapped`` cells."""
@@ -59,26 +48,6 @@ class SwappedRows(Observation):
     levels: list
     swapped: int
     positions: int
-
-    def check(self, grid):
-        a, b = (list(grid.rows).index(x) for x in self.rows)
-        x, y = self.levels
-        swap = {x: y, y: x}
-        count = filled = 0
-        for c in range(len(grid.columns)):
-            u, v = grid.levels[a][c], grid.levels[b][c]
-            if (u is None) != (v is None):
-                return False
-            if u is None:
-                continue
-            filled += 1
-            if v != swap.get(u, u):
-                return False
-            count += u != v
-        changed = {(grid.levels[a][c], grid.levels[b][c]) for c in range(len(grid.columns))
-                   if grid.levels[a][c] != grid.levels[b][c]}
-        return x != y and changed == {(x, y), (y, x)} and count == self.swapped and filled == self.positions
-
 
 def find_categorical_kinds(grid: LevelGrid, groups: list[list[int]], settings: AnalysisSettings) -> list[Observation]:
     return [*find_exceptions(grid, settings), *find_swaps(grid, groups, settings)]

@@ -33,7 +33,7 @@ from scipy import ndimage, stats
 
 from generator.analyse.levels import LevelGrid
 from generator.analyse.observations import Observation
-from generator.analyse.ranges import compress, expand
+from generator.analyse.ranges import compress
 from generator.settings import AnalysisSettings
 
 _TOL = 1e-9
@@ -59,11 +59,6 @@ def _index(labels) -> dict:
     return {label: i for i, label in enumerate(labels)}
 
 
-def _cells_at(grid: LevelGrid, cells) -> list[tuple[int, int]]:
-    rows, cols = _index(grid.rows), _index(grid.columns)
-    return [(rows[c[0]], cols[c[1]]) for c in cells]
-
-
 def spearman(values) -> float:
     """Spearman's rho of a series against its position (scipy; ties get average ranks; 0 for a constant)."""
     x = np.asarray(values, dtype=np.float64)
@@ -85,36 +80,6 @@ class Region(Observation):
     peak_at: list
     share: float
 
-    def check(self, grid):
-        at = _cells_at(grid, self.cells)
-        if not at or len(set(at)) != len(at):
-            return False
-        block = np.zeros(grid.levels.shape, bool)
-        block[tuple(np.array(at).T)] = True
-        same = grid.levels == self.level
-        if not same[block].all():
-            return False
-        # closed: no cell of the level touches the block from outside (shifted masks, one per side)
-        around = np.zeros_like(block)
-        around[1:] |= block[:-1]
-        around[:-1] |= block[1:]
-        around[:, 1:] |= block[:, :-1]
-        around[:, :-1] |= block[:, 1:]
-        if (around & same & ~block).any():
-            return False
-        if ndimage.label(block)[1] != 1:  # connected: one piece
-            return False
-        mags = np.abs(grid.values[block])
-        order = np.argwhere(block)
-        peak = tuple(order[int(np.argmax(mags))])
-        rs, cs = order[:, 0], order[:, 1]
-        return (self.rows == [grid.rows[rs.min()], grid.rows[rs.max()]]
-                and self.columns == [grid.columns[cs.min()], grid.columns[cs.max()]]
-                and [grid.rows[peak[0]], grid.columns[peak[1]]] == list(self.peak_at)
-                and abs(float(grid.values[peak]) - self.peak) <= _TOL
-                and abs(float(mags.sum()) / total_magnitude(grid) - self.share) <= 1e-9)
-
-
 @dataclass(frozen=True)
 class Profile(Observation):
     """Where one row's (``axis: rows``) or column's strong cells of ``level`` are, their peak and share."""
@@ -129,30 +94,6 @@ class Profile(Observation):
     peak_at: object
     share: float
 
-    def check(self, grid):
-        if self.axis == "rows":
-            i = _index(grid.rows)[self.label]
-            levels, values, others = grid.levels[i], grid.values[i], list(grid.columns)
-        else:
-            i = _index(grid.columns)[self.label]
-            levels, values, others = grid.levels[:, i], grid.values[:, i], list(grid.rows)
-        where = [k for k in range(len(others)) if levels[k] == self.level]
-        if not where or len(where) != self.count:
-            return False
-        labels = [others[k] for k in where]
-        if numeric_axis(others):
-            if [float(x) for x in expand(self.ranges)] != [float(x) for x in labels]:
-                return False
-        else:
-            pos = _index(others)
-            listed = [others[k] for a, b, s in self.ranges for k in range(pos[a], pos[b] + 1, int(s))]
-            if listed != labels:
-                return False
-        peak = max(where, key=lambda k: (abs(float(values[k])), -k))
-        return (others[peak] == self.peak_at and abs(float(values[peak]) - self.peak) <= _TOL
-                and abs(sum(abs(float(values[k])) for k in where) / total_magnitude(grid) - self.share) <= 1e-9)
-
-
 @dataclass(frozen=True)
 class Trend(Observation):
     """Along ``axis`` (columns: the series is a row; rows: a column), of ``label`` (None: the mean)."""
@@ -165,23 +106,6 @@ class Trend(Observation):
     rho: list
     points: int
     threshold: float
-
-    def check(self, grid):
-        series = _series(grid, self.axis, self.label)
-        if series is None or len(series) != self.points:
-            return False
-        others = list(grid.columns if self.axis == "columns" else grid.rows)
-        if self.shape in ("rise", "fall"):
-            rho = spearman(series)
-            sign_ok = rho >= self.threshold if self.shape == "rise" else rho <= -self.threshold
-            return sign_ok and abs(rho - self.rho[0]) <= 1e-9 and self.turn is None
-        t = others.index(self.turn)
-        left, right = spearman(series[: t + 1]), spearman(series[t:])
-        up = self.shape == "rise_fall"
-        ok = (left >= self.threshold and right <= -self.threshold) if up else \
-            (left <= -self.threshold and right >= self.threshold)
-        return ok and abs(left - self.rho[0]) <= 1e-9 and abs(right - self.rho[1]) <= 1e-9
-
 
 def _series(grid: LevelGrid, axis: str, label):
     """The values along ``axis`` of row/column ``label``, or of the mean over the other axis; None if a gap."""
@@ -208,16 +132,6 @@ class SignStructure(Observation):
     minimum: float
     maximum: float
 
-    def check(self, grid):
-        flat = grid.values[~np.isnan(grid.values)]
-        counts = (int(np.count_nonzero(flat > 0)), int(np.count_nonzero(flat < 0)), int(np.count_nonzero(flat == 0)))
-        sign = "nonnegative" if counts[1] == 0 else "nonpositive" if counts[0] == 0 else "mixed"
-        total = float(np.abs(flat).sum())
-        return (sign == self.sign and counts == (self.positive, self.negative, self.zero) and total > 0
-                and abs(float(flat[flat > 0].sum()) / total - self.positive_share) <= 1e-9
-                and float(flat.min()) == self.minimum and float(flat.max()) == self.maximum)
-
-
 @dataclass(frozen=True)
 class RareLevel(Observation):
     """Every cell holding ``level``, a level held by at most ``threshold`` of the cells with a value.
@@ -237,20 +151,6 @@ class RareLevel(Observation):
     bound: list | None
     rest: list | None
     """``[level, count]`` when every other cell holds one other level, so the sentence can name it."""
-
-    def check(self, grid):
-        where = np.nonzero(grid.levels == self.level)  # row-major, like the claim
-        present = int(np.count_nonzero(grid.levels != None))  # noqa: E711
-        rows, cols = np.asarray(grid.rows, dtype=object)[where[0]], np.asarray(grid.columns, dtype=object)[where[1]]
-        if len(self.cells) != len(rows) or any([r, c] != list(x) for r, c, x in zip(rows, cols, self.cells)):
-            return False
-        grouped: dict = {}
-        for r, c in self.cells:
-            grouped.setdefault(r, []).append(c)
-        return (self.count == len(rows) > 0 and present == self.present and len(rows) <= self.threshold * present
-                and [[r, cs] for r, cs in grouped.items()] == self.by_row
-                and self.bound == level_bound(grid, self.level) and self.rest == _rest(grid, self.level))
-
 
 def _rest(grid: LevelGrid, level: str) -> list | None:
     counts = {name: int(np.count_nonzero(grid.levels == name)) for name in grid.scheme.names if name != level}
@@ -281,19 +181,6 @@ class Concentration(Observation):
     present: int
     share: float
     target: float
-
-    def check(self, grid):
-        present = ~np.isnan(grid.values)
-        mags = np.abs(grid.values[present])  # row-major
-        order = np.lexsort((np.arange(mags.size), -mags))  # largest first, ties in row-major order
-        running = np.cumsum(mags[order])
-        total = float(mags.sum())
-        k = int(np.count_nonzero(running < self.target * total - 1e-12 * total)) + 1
-        cells = np.argwhere(present)[order[:k]]
-        top = [[grid.rows[r], grid.columns[c], float(grid.values[r, c])] for r, c in cells]
-        return (k == self.count and top == [list(x) for x in self.cells] and int(mags.size) == self.present
-                and abs(float(running[k - 1]) / total - self.share) <= 1e-9)
-
 
 def find_numeric_kinds(grid: LevelGrid, settings: AnalysisSettings, meaning: str | None) -> list[Observation]:
     if grid.values is None or total_magnitude(grid) == 0:

@@ -83,13 +83,10 @@ def analyse(grid: LevelGrid, settings: AnalysisSettings, meaning: str | None = N
     found += find_similar(grid, groups, settings)
     found += find_numeric_kinds(grid, settings, meaning)
     found += find_categorical_kinds(grid, groups, settings)
-    # The kinds added for ranking (regions, profiles, trends, ...) still carry their own whole-array
-    # check: it gates them until the verify stage has an independent checker for each.
-    kept = [o for o in found if not hasattr(o, "check") or o.check(grid)]
-    rejected = [o for o in found if o not in kept]
-    ranked = rank_table(grid, kept)
-    return Analysis(facts=describe(grid), observations=[o for o, _ in ranked], rejected=rejected,
-                    ranks=[r for _, r in ranked])
+    # Nothing is checked here: the verify stage reads every printed sentence back against the file
+    # (generator/verify), and the render gate leaves out, or under verify.strict refuses, what fails.
+    ranked = rank_table(grid, found)
+    return Analysis(facts=describe(grid), observations=[o for o, _ in ranked], ranks=[r for _, r in ranked])
 
 
 def find_empty(grid: LevelGrid) -> list[EmptyRows]:

@@ -299,11 +299,13 @@ def analyse_tensor(data: TensorData, thresholds: HeadThresholds, *, max_pairs: i
     kept_heads = [o for o in heads if o.check(evidence)]
     groups = [_group(f) for f in layer_facts(patterns)]
     kept_groups = [o for o in groups if o.check(evidence)]
-    pairs = [SimilarHeads(heads=[list(p.a), list(p.b)], metric="jensen_shannon_distance", distance=p.distance,
+    alike = [SimilarHeads(heads=[list(p.a), list(p.b)], metric="jensen_shannon_distance", distance=p.distance,
                           threshold=thresholds.similar_max_distance)
-             for p in similar_heads(attention, thresholds)[:max_pairs]]
+             for p in similar_heads(attention, thresholds)]
+    pairs = alike[:max_pairs]
     kept_pairs = [o for o in pairs if o.check(evidence)]
-    similar_groups = group_similar(kept_pairs)
+    # a group is whole: every alike pair joins it, not only the closest max_pairs that are listed one by one
+    similar_groups = group_similar([o for o in alike if o.check(evidence)])
     kept_pairs += [o for o in similar_groups if o.check(evidence)]
     pairs += similar_groups
     partial = find_partial_patterns(attention, thresholds)

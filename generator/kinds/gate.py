@@ -10,6 +10,7 @@ rule, the Overview's counts) cannot be left out, so it always fails the build.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import Any, Callable
 
@@ -36,6 +37,9 @@ def verified(draw: Callable[[Any], Any], check: Callable[[Any], list], analysis,
         if strict or page_level:
             raise VerifyError([Problem(source, f"verify, {v.where}", f"{v.reason}: {v.text!r}")
                                for v in (page_level or failed)])
+        for v in failed:  # the reader of the build log learns what was left out, and why
+            logging.getLogger("attention_report.verify").warning("%s: left out %s: %s: %r", source, v.where,
+                                                                 v.reason, v.text)
         printed = findings["observations"]
         refuted = [printed[v.observation] for v in failed]
         out = [o for o in analysis.observations if _matches(o, refuted)]

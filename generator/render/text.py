@@ -253,8 +253,9 @@ def label(value: Any, limit: int = 80, names: dict[str, str] | None = None) -> s
     return quoted(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-#: What joins the parts of a list or a range in a sentence; a label holding one is quoted.
-SEPARATORS = (", ", " and ", "; ", "–", " to ", " by ")
+#: What joins the parts of a list or a range in a sentence (and ': ', which ends a sentence's subject);
+#: a label holding one is quoted.
+SEPARATORS = (", ", " and ", "; ", ": ", "–", " to ", " by ")
 
 
 def quoted(text: str) -> str:

@@ -19,7 +19,7 @@ import numpy as np
 from .levels import MISSING, Rule, category_codes, codes, exact_rule, printed_rule
 from .reading import Axis, Untrue, fold, unwrap
 from .source import RawTable, read_raw
-from .table import CHECKS, Claim, Evidence
+from .table import Claim, Evidence, all_checks
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,8 @@ def _verdict(where, kind, text, check, observation=None) -> Verdict:
         return Verdict(where, kind, text, False, str(exc), observation)
     except NotChecked as exc:
         return Verdict(where, kind, text, True, str(exc), observation, skipped=True)
+    except (ArithmeticError, LookupError, TypeError, ValueError) as exc:  # a sentence the checker cannot read
+        return Verdict(where, kind, text, False, f"cannot be read back ({type(exc).__name__}: {exc})", observation)
     return Verdict(where, kind, text, True, "", observation)
 
 
@@ -88,7 +90,7 @@ def _observation(claim: Claim, ev: Evidence | None, page, i: int) -> None:
             raise Untrue(f"the page does not print this sentence as observation {number}")
     if ev is None:
         raise Untrue("the level rule failed, so no level can be trusted")
-    check = CHECKS.get(claim.kind)
+    check = all_checks().get(claim.kind)
     if check is None:
         raise NotChecked(f"no independent check exists yet for observations of kind {claim.kind!r}; "
                           "the analysis stage's own check gated it")
@@ -173,7 +175,8 @@ def _evidence(table: RawTable, findings: dict, page: _Page | None) -> tuple[Verd
     values = None if table.values is None else table.values[np.ix_(row_order, column_order)]
     present = table.present[np.ix_(row_order, column_order)]
     max_listed = int(findings["settings"]["analysis"]["max_listed_cells"])
-    ev = Evidence(table, rows, columns, row_order, column_order, names, grid, values, present, max_listed)
+    ev = Evidence(table, rows, columns, row_order, column_order, names, grid, values, present, max_listed,
+                  dict(findings["settings"]["analysis"]))
     return Verdict("level rule", "level_rule", where, True), ev
 
 

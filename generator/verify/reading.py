@@ -13,12 +13,32 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Callable, Sequence
+from typing import Callable
 
 _NUMBER = re.compile(r"[-+−]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 # Characters the page shows as visible code points instead of passing on.
 _CONTROL = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0e-\x1b\x7f-\x9f\ud800-\udfff]")
 ELLIPSIS = "…"
+#: A regex piece for one part of a sentence up to the next ': ' or '; ': a label quoted “…” (because it holds
+#: a separator) is read whole, so a separator inside the quotes never ends the part.
+PART = r"(?:“[^”]*”|(?!: |; )[^“])+?"
+
+
+def split(text: str, separator: str) -> list[str]:
+    """``text`` cut at each ``separator`` that is not inside a quoted label “…”."""
+    parts, start, depth = [], 0, 0
+    i = 0
+    while i < len(text):
+        if text[i] == "“":
+            depth += 1
+        elif text[i] == "”" and depth:
+            depth -= 1
+        elif not depth and text.startswith(separator, i):
+            parts.append(text[start:i])
+            start = i = i + len(separator)
+            continue
+        i += 1
+    return [*parts, text[start:]]
 
 
 class Untrue(Exception):

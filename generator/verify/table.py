@@ -22,7 +22,6 @@ from typing import Callable
 
 import numpy as np
 
-from .levels import MISSING
 from .reading import ELLIPSIS, Axis, Untrue, fold, listing, number, stands_for
 from .source import RawTable
 
@@ -51,6 +50,7 @@ class Evidence:
     values: np.ndarray | None  # [rows, columns] float in report order
     present: np.ndarray
     max_listed: int
+    analysis: dict  # the findings' analysis settings: the thresholds a sentence prints must be these
 
     def decimal(self, r: int, c: int) -> Decimal:
         """A numeric cell's exact value (report order), from the file's digits."""
@@ -479,3 +479,10 @@ CHECKS: dict[str, Checker] = {
     "similar_rows": check_similar_rows,
     "empty": check_empty,
 }
+
+
+def all_checks() -> dict[str, Checker]:
+    """Every table kind's checker: this module's and those of the ranked kinds' sibling modules."""
+    from . import categorical_kinds, numeric_kinds
+
+    return {**CHECKS, **numeric_kinds.CHECKS, **categorical_kinds.CHECKS}

@@ -74,7 +74,6 @@ def recompute(attention: np.ndarray, tokens: list[str] | None, th: dict) -> Head
     A = attention.reshape(L * H, T, T)
     upper = np.triu_indices(T, 1)
     causal = T > 1 and bool(np.all(attention[..., upper[0], upper[1]] <= th["causal_tolerance"]))
-    q = np.arange(T)
     visible = np.tril(np.ones((T, T), bool)) if causal else np.ones((T, T), bool)
     n = visible.sum(1)
     m: dict[str, np.ndarray] = {
@@ -275,6 +274,7 @@ TENSOR_CHECKS: dict[str, Callable] = {
 
 def verify_tensor(raw: bytes, suffix: str, findings: dict, markdown: str | None = None) -> list:
     """Every head claim of one tensor report, checked; the first verdict is the data file's hash."""
+    from . import tensor_kinds
     from .page import NotChecked, Verdict, _numbered, _same_hash, _verdict
     from .table import Claim
 
@@ -301,7 +301,7 @@ def verify_tensor(raw: bytes, suffix: str, findings: dict, markdown: str | None 
         def check(claim=claim, number_=number_):
             if page is not None and page and page.get(number_, claim.text) != claim.text:
                 raise Untrue(f"the page prints another sentence as observation {number_}")
-            checker = TENSOR_CHECKS.get(claim.kind)
+            checker = {**TENSOR_CHECKS, **tensor_kinds.CHECKS}.get(claim.kind)
             if checker is None:
                 raise NotChecked(f"no independent check exists yet for observations of kind {claim.kind!r}; "
                                  "the analysis stage's own check gated it")
