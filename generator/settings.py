@@ -49,6 +49,12 @@ class HeadThresholds:
         "Gu et al. 2025 code: on causal maps skip the first row(s), where A[0, 0] = 1 by construction"))
     sink_min_rows: float = field(default=0.5, metadata=_src(
         "ours: a key seen by fewer than this share of query rows (late keys of a causal map) cannot be a sink"))
+    sink_min_top_rows: float = field(default=0.5, metadata=_src(
+        "ours: a sink's key must also be the top (largest) key of at least this share of the query rows that see it "
+        "(for the special-token route, a special token must be the top key), so that a sink head parks most of "
+        "its queries there; a half keeps every example sink head whose key is top in most rows (MiniLM's [CLS] "
+        "heads, the planted <bos> sinks, all at 0.5-1.0) and drops the split heads of issue 10 (top key of 10 "
+        "of 46 rows)"))
     broad_min: float = field(default=0.7, metadata=_src(
         "Clark et al. 2019 (broad heads ~3.8 nats on <= 128 tokens, i.e. ~0.78 of ln 128); "
         "ours: rounded down to 0.7 of ln(T)"))

@@ -38,7 +38,12 @@ _TOL = 1e-4  # how closely a verify_* recomputation must match a claimed number
 
 @dataclass(frozen=True)
 class HeadPattern:
-    """One head's classification; ``score`` is the metric that decided it, ``key`` a sink's key."""
+    """One head's classification; ``score`` is the metric that decided it, ``key`` a sink's key.
+
+    For a sink, ``sink_by`` says which test made it one (``"key"``: the mean share on ``key``;
+    ``"special_tokens"``: the share on the special tokens together), and ``top_rows`` of the
+    ``rows`` query rows counted have ``key`` (a special token) as their top key.
+    """
 
     layer: int
     head: int
@@ -47,6 +52,9 @@ class HeadPattern:
     key: int | None
     map_type: str
     metrics: dict[str, float]
+    sink_by: str | None = None
+    top_rows: int | None = None
+    rows: int | None = None
 
 
 @dataclass(frozen=True)
@@ -78,13 +86,14 @@ def classify_heads(
     """Classify every head of a ``[L, H, T, T]`` array of attention probabilities."""
     L, H, T = _shape(attention, tokens)
     flat = np.asarray(attention, dtype=np.float32).reshape(L * H, T, T)
-    m, sink_key, special_key = _metrics(flat, tokens, _is_causal(attention, thresholds), thresholds)
+    m, sink_key, special_key, tops = _metrics(flat, tokens, _is_causal(attention, thresholds), thresholds)
     out = []
     for n in range(L * H):
         metrics = {name: float(values[n]) for name, values in m.items()}
         special = None if special_key is None else int(special_key[n])
-        pattern, score, key, map_type = _decide(metrics, int(sink_key[n]), special, thresholds)
-        out.append(HeadPattern(n // H, n % H, pattern, score, key, map_type, metrics))
+        pattern, score, key, map_type, by = _decide(metrics, int(sink_key[n]), special, thresholds)
+        top_rows, rows = (int(tops[by][0][n]), int(tops[by][1][n])) if by else (None, None)
+        out.append(HeadPattern(n // H, n % H, pattern, score, key, map_type, metrics, by, top_rows, rows))
     return out
 
 
@@ -113,12 +122,21 @@ def _metrics(A: np.ndarray, tokens, causal: bool, th: HeadThresholds):
     sink_key = ranked.argmax(1)
     m["sink"] = ranked.max(1)
     m["first_token"] = per_key[:, 0]
+    # top rows: the counted rows (those in per_key's sum) whose largest entry is on the key, ties counting
+    is_top = A >= A.max(-1, keepdims=True)
+    counted = (i[:, None] >= np.maximum(i[None, :], skip)) if causal else np.ones((T, T), bool)
+    top_count = (is_top & counted).sum(1)  # [N, keys]
+    n = np.arange(N)
+    tops = {"key": (top_count[n, sink_key], seen[sink_key])}
+    m["sink_top"] = tops["key"][0] / tops["key"][1]
     special_key = None
     if tokens is not None:
         special = np.flatnonzero([t in th.special_tokens for t in tokens])
         if special.size:
             m["special"] = A[:, skip:, special].sum(-1, dtype=np.float64).mean(-1)
             special_key = special[per_key[:, special].argmax(1)]
+            tops["special_tokens"] = (is_top[:, skip:][:, :, special].any(-1).sum(-1), np.full(N, T - skip))
+            m["special_top"] = tops["special_tokens"][0] / (T - skip)
         seg = _segments(tokens, th)
         if seg[-1] >= 1:
             same = seg[:, None] == seg[None, :]
@@ -130,7 +148,7 @@ def _metrics(A: np.ndarray, tokens, causal: bool, th: HeadThresholds):
                 sub = A[:, eligible]
                 hit = np.einsum("nqk,qk->n", sub, pattern[eligible].astype(np.float32), dtype=np.float64)
                 m[name] = hit / sub.sum((1, 2), dtype=np.float64)
-    return m, sink_key, special_key
+    return m, sink_key, special_key, tops
 
 
 def rule_tests(m: dict[str, float], th: HeadThresholds) -> dict[str, bool]:
@@ -144,22 +162,37 @@ def rule_tests(m: dict[str, float], th: HeadThresholds) -> dict[str, bool]:
         "previous_token": m["previous_token"] >= th.positional_min,
         "next_token": m["next_token"] >= th.positional_min,
         "self": m["self"] >= th.positional_min,
-        "sink": m["sink"] >= th.sink_min or m.get("special", 0.0) >= th.special_min,
+        "sink": _sink_by(m, th) is not None,
         "block": "block" in m and m["block"] >= th.block_min and m["block"] - m["block_chance"] >= th.block_lift,
         "broad": m["entropy"] >= th.broad_min,
     }
 
 
+def _sink_by(m: dict[str, float], th: HeadThresholds) -> str | None:
+    """Which sink test passes: ``"key"`` (share and top rows of the best key), else ``"special_tokens"``, else None.
+
+    Both need the share (``sink_min`` / ``special_min``) and the top rows (``sink_min_top_rows``)."""
+    if m["sink"] >= th.sink_min and m["sink_top"] >= th.sink_min_top_rows:
+        return "key"
+    if m.get("special", 0.0) >= th.special_min and m.get("special_top", 0.0) >= th.sink_min_top_rows:
+        return "special_tokens"
+    return None
+
+
 def _decide(m: dict[str, float], sink_key: int, special_key: int | None, th: HeadThresholds):
-    """The precedence rule and the map-type rule, on one head's metrics (shared by classify and verify)."""
+    """The precedence rule and the map-type rule, on one head's metrics (shared by classify and verify).
+
+    Returns the pattern, its score, a sink's key, the map type and which sink test passed (sinks only)."""
     tests = rule_tests(m, th)
     pattern = next((name for name in PRECEDENCE if tests[name]), "heterogeneous")
-    key = None
+    key = by = None
     if pattern == "sink":
-        key, score = (sink_key, m["sink"]) if m["sink"] >= th.sink_min else (special_key, m["special"])
+        by = _sink_by(m, th)
+        key, score = (sink_key, m["sink"]) if by == "key" else (special_key, m["special"])
     else:
         score = m[{"broad": "entropy", "heterogeneous": "confidence"}.get(pattern, pattern)]
-    vertical = tests["sink"]
+    # a vertical stripe is the share alone: in a vertical+diagonal map the diagonal, not the stripe, is often on top
+    vertical = m["sink"] >= th.sink_min or m.get("special", 0.0) >= th.special_min
     diagonal = max(m["previous_token"], m["next_token"], m["self"]) >= th.map_diagonal_min
     if vertical and diagonal:
         map_type = "vertical+diagonal"
@@ -167,7 +200,7 @@ def _decide(m: dict[str, float], sink_key: int, special_key: int | None, th: Hea
         map_type = "vertical" if vertical else "diagonal"
     else:
         map_type = "block" if tests["block"] else "heterogeneous"
-    return pattern, float(score), key, map_type
+    return pattern, float(score), key, map_type, by
 
 
 def _segments(tokens: Sequence[str], th: HeadThresholds) -> np.ndarray:
@@ -280,11 +313,14 @@ def verify_head_pattern(
     if not (0 <= claim.layer < L and 0 <= claim.head < H):
         return False
     causal = _reference_causal(attention, thresholds)
-    metrics, sink_key, special_key = _reference_metrics(attention[claim.layer, claim.head], tokens, causal, thresholds)
-    pattern, score, key, map_type = _decide(metrics, sink_key, special_key, thresholds)
+    metrics, sink_key, special_key, tops = _reference_metrics(
+        attention[claim.layer, claim.head], tokens, causal, thresholds)
+    pattern, score, key, map_type, by = _decide(metrics, sink_key, special_key, thresholds)
+    top_rows, rows = tops[by] if by else (None, None)
     same_metrics = claim.metrics.keys() == metrics.keys() and all(
         abs(claim.metrics[k] - metrics[k]) <= _TOL for k in metrics)
-    return (pattern, key, map_type) == (claim.pattern, claim.key, claim.map_type) and \
+    return (pattern, key, map_type, by, top_rows, rows) == (
+        claim.pattern, claim.key, claim.map_type, claim.sink_by, claim.top_rows, claim.rows) and \
         abs(score - claim.score) <= _TOL and same_metrics
 
 
@@ -298,7 +334,7 @@ def verify_layer_fact(
         return False
     causal = _reference_causal(attention, thresholds)
     heads = tuple(h for h in range(H) if _decide(
-        *_reference_metrics(attention[fact.layer, h], tokens, causal, thresholds), thresholds)[0] == fact.pattern)
+        *_reference_metrics(attention[fact.layer, h], tokens, causal, thresholds)[:3], thresholds)[0] == fact.pattern)
     return heads == tuple(fact.heads) and fact.count == len(heads) > 0 and fact.total == H
 
 
@@ -334,6 +370,7 @@ def _reference_metrics(a: np.ndarray, tokens, causal: bool, th: HeadThresholds):
     explicit row ranges and per-segment sums instead of fancy indexing over all
     heads, so a slip in one is unlikely to be repeated in the other.
     """
+    a32 = np.asarray(a, dtype=np.float32)  # the top-key test compares the float32 values classify_heads reads
     a = np.asarray(a, dtype=np.float64)
     T = a.shape[0]
     m = {
@@ -357,12 +394,19 @@ def _reference_metrics(a: np.ndarray, tokens, causal: bool, th: HeadThresholds):
         eligible.append(T - first >= th.sink_min_rows * (T - skip))
     sink_key = max((k for k in range(T) if eligible[k]), key=lambda k: (importance[k], -k))
     m["sink"], m["first_token"] = float(importance[sink_key]), float(importance[0])
+    first = max(sink_key, skip) if causal else 0
+    wins = [q for q in range(first, T) if a32[q, sink_key] >= a32[q].max()]
+    tops = {"key": (len(wins), T - first)}
+    m["sink_top"] = len(wins) / (T - first)
     special_key = None
     if tokens is not None:
         special = [k for k, t in enumerate(tokens) if t in th.special_tokens]
         if special:
             m["special"] = float(a[skip:, special].sum(axis=1).mean())
             special_key = max(special, key=lambda k: (importance[k], -k))
+            wins = [q for q in range(skip, T) if max(a32[q, k] for k in special) >= a32[q].max()]
+            tops["special_tokens"] = (len(wins), T - skip)
+            m["special_top"] = len(wins) / (T - skip)
         bounds, start = [], 0
         for k, t in enumerate(tokens):
             is_delim = t.lstrip("▁Ġ ") in th.segment_delimiters
@@ -389,7 +433,7 @@ def _reference_metrics(a: np.ndarray, tokens, causal: bool, th: HeadThresholds):
             if len(rows_with) >= th.repeat_min_rows:
                 hit = sum(a[q, targets[q]].sum() for q in rows_with)
                 m[name] = float(hit / sum(a[q].sum() for q in rows_with))
-    return m, sink_key, special_key
+    return m, sink_key, special_key, tops
 
 
 def threshold_sources() -> dict[str, str]:

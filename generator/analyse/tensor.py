@@ -45,7 +45,12 @@ class TensorEvidence:
 
 @dataclass(frozen=True)
 class HeadPatternObservation(Observation):
-    """One head's pattern, the score that decided it, its map type and every metric."""
+    """One head's pattern, the score that decided it, its map type and every metric.
+
+    A sink also says which test made it one (``sink_by``: ``"key"`` or ``"special_tokens"``) and
+    that ``key`` (a special token) is the top key of ``top_rows`` of the ``rows`` query rows
+    counted; the three are None for other patterns.
+    """
 
     kind: ClassVar[str] = "head_pattern"
     layer: int
@@ -56,9 +61,13 @@ class HeadPatternObservation(Observation):
     key_token: str | None
     map_type: str
     metrics: dict
+    sink_by: str | None = None
+    top_rows: int | None = None
+    rows: int | None = None
 
     def check(self, evidence: TensorEvidence) -> bool:
-        claim = HeadPattern(self.layer, self.head, self.pattern, self.score, self.key, self.map_type, self.metrics)
+        claim = HeadPattern(self.layer, self.head, self.pattern, self.score, self.key, self.map_type, self.metrics,
+                            self.sink_by, self.top_rows, self.rows)
         ok = verify_head_pattern(evidence.data.attention, evidence.data.tokens, claim, evidence.thresholds)
         if ok:
             evidence.verified[(self.layer, self.head)] = self.pattern
@@ -325,7 +334,8 @@ def _head_observation(p: HeadPattern, data: TensorData) -> HeadPatternObservatio
     token = data.tokens[p.key] if (p.key is not None and data.tokens) else None
     return HeadPatternObservation(layer=p.layer, head=p.head, pattern=p.pattern, score=p.score,
                                   key=None if p.key is None else int(p.key), key_token=token,
-                                  map_type=p.map_type, metrics=dict(p.metrics))
+                                  map_type=p.map_type, metrics=dict(p.metrics), sink_by=p.sink_by,
+                                  top_rows=p.top_rows, rows=p.rows)
 
 
 def _group(fact: LayerFact) -> HeadGroup:

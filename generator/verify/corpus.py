@@ -53,7 +53,7 @@ def reference_prompt(path: str, settings: Settings) -> ReferencePrompt | Problem
     for name, offset in (("previous_token", -1), ("next_token", 1), ("self", 0)):
         s[name] = np.diagonal(a, offset, axis1=2, axis2=3).mean(-1) if T > abs(offset) else np.zeros(a.shape[:2])
     s["entropy"] = _entropy(a, causal, th)
-    sink, special = _sink(a, tokens, causal, th)
+    sink, sink_top, special, special_top = _sink(a, tokens, causal, th)
     s["sink"] = sink
     block, chance = _block(a, tokens, th)
     s["block"] = block
@@ -66,7 +66,9 @@ def reference_prompt(path: str, settings: Settings) -> ReferencePrompt | Problem
         "previous_token": s["previous_token"] >= th.positional_min,
         "next_token": s["next_token"] >= th.positional_min,
         "self": s["self"] >= th.positional_min,
-        "sink": (s["sink"] >= th.sink_min) | (np.nan_to_num(special, nan=-1) >= th.special_min),
+        "sink": ((s["sink"] >= th.sink_min) & (sink_top >= th.sink_min_top_rows))
+                | ((np.nan_to_num(special, nan=-1) >= th.special_min)
+                   & (np.nan_to_num(special_top, nan=-1) >= th.sink_min_top_rows)),
         "block": (np.nan_to_num(block, nan=-1) >= th.block_min) & (np.nan_to_num(block - chance, nan=-1) >= th.block_lift),
         "broad": s["entropy"] >= th.broad_min,
     }
@@ -93,13 +95,23 @@ def _sink(a, tokens, causal, th: HeadThresholds):
     below = np.flip(np.cumsum(np.flip(a, -2), -2), -2)  # below[..., q, k] = sum of a[..., q:, k]
     importance = below[..., first, np.arange(T)] / (T - first)
     eligible = (T - first) >= th.sink_min_rows * (T - skip)
-    sink = np.where(eligible, importance, -np.inf).max(-1)
-    special = None
+    ranked = np.where(eligible, importance, -np.inf)
+    sink = ranked.max(-1)
+    key = ranked.argmax(-1)  # [layers, heads]; ties to the lowest key, as the docs' argmax
+    # top key of a row: its largest entry (ties counting), compared in float32 as the report reads the values
+    a32 = a.astype(np.float32)
+    is_top = a32 == a32.max(-1, keepdims=True)  # [..., q, k]
+    rows = np.arange(T)
+    counted = rows[:, None] >= first[None, :]  # row q is counted for key k
+    wins = (is_top & counted).sum(-2)  # [..., k]
+    sink_top = np.take_along_axis(wins, key[..., None], -1)[..., 0] / (T - first)[key]
+    special = special_top = None
     if tokens is not None:
         keys = [k for k, t in enumerate(tokens) if t in th.special_tokens]
         if keys:
             special = a[..., skip:, :][..., keys].sum(-1).mean(-1)
-    return sink, special
+            special_top = is_top[..., skip:, :][..., keys].any(-1).mean(-1)
+    return sink, sink_top, special, special_top
 
 
 def _block(a, tokens, th: HeadThresholds):

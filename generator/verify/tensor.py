@@ -96,12 +96,22 @@ def recompute(attention: np.ndarray, tokens: list[str] | None, th: dict) -> Head
     ranked = np.where(candidate, importance, -1.0)
     sink_key = ranked.argmax(axis=1)
     m["sink"] = ranked.max(axis=1)
+    # the top key of a row: its largest entry, ties counting, compared as float32 (the values the report reads)
+    top = A.astype(np.float32)
+    is_top = top == top.max(axis=2, keepdims=True)
+    m["sink_rows"] = seen[sink_key].astype(float)
+    m["sink_top_rows"] = np.array([sum(1 for r in range(skip, T) if visible[r, k] and is_top[h, r, k])
+                                   for h, k in enumerate(sink_key)], dtype=float)
+    m["sink_top"] = m["sink_top_rows"] / np.maximum(m["sink_rows"], 1)
     special_key = None
     if tokens is not None:
         special = [k for k, t in enumerate(tokens) if t in th["special_tokens"]]
         if special:
             m["special"] = A[:, skip:, special].sum(axis=2).mean(axis=1)
             special_key = np.array(special)[importance[:, special].argmax(axis=1)]
+            m["special_rows"] = np.full(L * H, float(T - skip))
+            m["special_top_rows"] = is_top[:, skip:, :][:, :, special].any(axis=2).sum(axis=1).astype(float)
+            m["special_top"] = m["special_top_rows"] / m["special_rows"]
         segment = _segments(tokens, th["segment_delimiters"])
         if segment[-1] >= 1:
             same = segment[:, None] == segment[None, :]
@@ -146,11 +156,20 @@ def _pattern(m: dict, th: dict) -> str:
         "previous_token": m["previous_token"] >= th["positional_min"],
         "next_token": m["next_token"] >= th["positional_min"],
         "self": m["self"] >= th["positional_min"],
-        "sink": m["sink"] >= th["sink_min"] or m.get("special", 0.0) >= th["special_min"],
+        "sink": _sink_by(m, th) is not None,
         "block": "block" in m and m["block"] >= th["block_min"] and m["block"] - m["block_chance"] >= th["block_lift"],
         "broad": m["entropy"] >= th["broad_min"],
     }
     return next((name for name in PRECEDENCE if tests[name]), "heterogeneous")
+
+
+def _sink_by(m: dict, th: dict) -> str | None:
+    """Which sink test passes: the best key's share and top rows, else the special tokens', else none."""
+    if m["sink"] >= th["sink_min"] and m["sink_top"] >= th["sink_min_top_rows"]:
+        return "key"
+    if m.get("special", 0.0) >= th["special_min"] and m.get("special_top", 0.0) >= th["sink_min_top_rows"]:
+        return "special_tokens"
+    return None
 
 
 # --- the checkers -----------------------------------------------------------------
