@@ -197,7 +197,10 @@ _PHRASES = {
     "previous_token": r"attends mostly to the previous token: on average (\S+)% of each query's attention falls on the token just before it\.",
     "next_token": r"attends mostly to the next token: on average (\S+)% of each query's attention falls on the token just after it\.",
     "self": r"attends mostly to itself: on average (\S+)% of each query's attention stays on its own position\.",
-    "sink": r"is a sink head: its attention gathers on key (\d+)(?: \((.+)\))? \(sink score (\S+)\)\.",
+    "sink": r"is a sink head: on average (\S+)% of each query's attention goes to key (\d+)(?: \((.+)\))?, "
+            r"the top key of (\d+) of (\d+) query rows\.",
+    "sink_special": r"is a sink head on the special tokens: on average (\S+)% of each query's attention goes to "
+                    r"them, most to key (\d+)(?: \((.+)\))?; one of them is the top key of (\d+) of (\d+) query rows\.",
     "broad": r"attends broadly: the normalised entropy of its rows averages (\S+) \(1 would be uniform\)\.",
     "block": r"stays within segments: (\S+)% of its attention falls inside the query's own segment\.",
     "duplicate_token": r"attends to earlier copies of the current token: (\S+)% of its attention on eligible rows\.",
@@ -214,19 +217,29 @@ def check_head_pattern(claim, heads: Heads) -> None:
     said = [(p, x) for p, rx in _PHRASES.items() if (x := re.fullmatch(rx, m.group(3)))]
     if len(said) != 1:
         raise Untrue("the sentence does not read as one pattern")
-    pattern, x = said[0]
+    phrase, x = said[0]
+    pattern = "sink" if phrase == "sink_special" else phrase
     actual = heads.pattern[layer, head]
     if actual != pattern:
         raise Untrue(f"by the rule, layer {layer} head {head} is {actual}, not {pattern}")
     metrics = {k: v[layer, head] for k, v in heads.metrics.items()}
     if pattern == "sink":
-        by_sink = metrics["sink"] >= heads.thresholds["sink_min"]
-        key = int(heads.sink_key[layer, head]) if by_sink else int(heads.special_key[layer, head])
-        if int(x.group(1)) != key:
+        by = _sink_by(metrics, heads.thresholds)
+        if (phrase == "sink_special") != (by == "special_tokens"):
+            raise Untrue("by the rule, the sink is " + ("on the special tokens" if by == "special_tokens" else
+                                                        "on one key"))
+        prefix = "special" if by == "special_tokens" else "sink"
+        key = int(heads.special_key[layer, head] if by == "special_tokens" else heads.sink_key[layer, head])
+        if int(x.group(2)) != key:
             raise Untrue(f"the attention gathers on key {key}")
-        if x.group(2) is not None and (heads.tokens is None or heads.tokens[key] != x.group(2)):
-            raise Untrue(f"key {key} is not the token {x.group(2)!r}")
-        _close(x.group(3), metrics["sink"] if by_sink else metrics["special"])
+        if x.group(3) is not None and (heads.tokens is None or heads.tokens[key] != x.group(3)):
+            raise Untrue(f"key {key} is not the token {x.group(3)!r}")
+        if x.group(3) is None and heads.tokens is not None:
+            raise Untrue(f"key {key} is the token {heads.tokens[key]!r}, which the sentence does not name")
+        _close(x.group(1), metrics[prefix], percent=True)
+        top, rows = int(metrics[prefix + "_top_rows"]), int(metrics[prefix + "_rows"])
+        if (int(x.group(4)), int(x.group(5))) != (top, rows):
+            raise Untrue(f"the key is the top key of {top} of {rows} query rows")
         return
     metric = {"broad": "entropy", "heterogeneous": "confidence"}.get(pattern, pattern)
     _close(x.group(1), metrics[metric], percent=pattern not in ("broad", "heterogeneous"))
