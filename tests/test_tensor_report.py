@@ -40,6 +40,20 @@ def test_middle_layers_have_cls_sink_heads(passage):
     assert all(o["key"] == 0 and o["key_token"] == "[CLS]" for o in middle)
 
 
+def test_a_sink_claim_states_its_share_and_top_rows_and_meets_the_minimum(passage):
+    _, findings = passage
+    minimum = findings["settings"]["heads"]["sink_min_top_rows"]
+    sinks = [o for o in findings["observations"] if o["kind"] == "head_pattern" and o["pattern"] == "sink"]
+    assert sinks
+    for o in sinks:
+        assert o["sink_by"] == "key" and o["rows"] == 256 and o["top_rows"] >= minimum * o["rows"]
+        assert o["text"].endswith(f"of each query's attention goes to key 0 ([CLS]), "
+                                  f"the top key of {o['top_rows']} of 256 query rows.")
+    # layer 1 head 9 puts ≈36% on [CLS] on average, but [CLS] is the top key of only 126 of its 256 rows
+    [l1h9] = [o for o in findings["observations"] if o["kind"] == "head_pattern" and (o["layer"], o["head"]) == (1, 9)]
+    assert l1h9["pattern"] != "sink" and l1h9["metrics"]["sink"] > 0.3 and l1h9["metrics"]["sink_top"] < minimum
+
+
 def test_every_head_has_a_claim_and_nothing_was_rejected(passage):
     _, findings = passage
     assert findings["rejected"] == 0

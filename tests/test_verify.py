@@ -67,6 +67,27 @@ def test_a_reworded_claim_fails_naming_it(built, tmp_path, run_cli):
     assert "observation 2: In every component, every even-numbered position is Low" in line
 
 
+def test_a_sink_sentence_with_a_changed_top_row_count_fails(built):
+    """Issue 10: the printed share and 'the top key of N of M query rows' are checked from the file's bytes."""
+    from generator.verify.folder import VERIFIERS
+
+    findings = json.loads((built / "passage-256.findings.json").read_text())
+    raw = (built / "passage-256.data.npz").read_bytes()
+    i, o = next((i, o) for i, o in enumerate(findings["observations"])
+                if o["kind"] == "head_pattern" and o["pattern"] == "sink")
+    said = f"the top key of {o['top_rows']} of {o['rows']} query rows."
+    assert o["text"].endswith(said) and o["top_rows"] >= 0.5 * o["rows"]
+    share = re.search(r"on average (\S+)% of each query", o["text"]).group(1)
+    texts = [o["text"].replace(said, f"the top key of {o['top_rows'] - 1} of {o['rows']} query rows."),
+             o["text"].replace(said, f"the top key of {o['top_rows']} of {o['rows'] + 1} query rows."),
+             o["text"].replace(f"on average {share}%", f"on average {float(share.lstrip('≈')) + 1:.1f}%")]
+    for text in [o["text"], *texts]:
+        changed = json.loads(json.dumps(findings))
+        changed["observations"][i]["text"] = text
+        [verdict] = [v for v in VERIFIERS["tensor"](raw, ".npz", changed) if v.observation == i]
+        assert verdict.ok == (text == o["text"]), (text, verdict)
+
+
 def test_the_page_must_print_the_findings_sentence(built, tmp_path, run_cli):
     folder = copy_report(built, "head-scores", tmp_path / "r")
     page = folder / "head-scores.md"
