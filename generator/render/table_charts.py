@@ -231,7 +231,7 @@ def _cut_title(grid: LevelGrid) -> str:
     s = grid.scheme
     if not (math.isfinite(s.low_to) and math.isfinite(s.high_from)):
         return "Value (every cell Neutral)"
-    return f"Value: {visible(s.names[2])} ≤ {number(s.low_to)} < {visible(s.names[1])} < {number(s.high_from)} ≤ {visible(s.names[0])}"
+    return f"Value (levels cut at {number(s.low_to)} and {number(s.high_from)})"
 
 
 def _span(labels, start: int, block: int) -> str:

@@ -138,7 +138,7 @@ function renderCharts() {
     try {
       var spec = fitSpec(prepared(specFor(target)), target);
       target.arFit = spec.usermeta && spec.usermeta.fit;
-      embed(target, spec, options(spec)).then(
+      embed(host(target), spec, options(spec)).then(
         function (t) { return function (result) {
           t.arView = result.view;
           return refit(t).then(function () {
@@ -154,6 +154,15 @@ function renderCharts() {
   }
   renderExplorers();
   nameSearchDialog();
+}
+
+/* Vega draws into a child, so it cannot replace the chart's role="img" and its text alternative
+   with its own ("Vega visualization"). */
+function host(target) {
+  var inner = document.createElement("div");
+  inner.className = "ar-host";
+  target.appendChild(inner);
+  return inner;
 }
 
 function chartFailed(target, err) {
@@ -291,7 +300,7 @@ function setUpExplorer(box) {
     chart.innerHTML = "";
     chart.removeAttribute("data-ar-rendered");
     var spec = explorerSpec(base, payload, rows, columnWidth(box));
-    return embed(chart, spec, options(spec)).then(function (result) {
+    return embed(host(chart), spec, options(spec)).then(function (result) {
       chart.arView = result.view;
       chart.arDrawMs = performance.now() - started;
       chart.setAttribute("data-ar-head", String(payload.head));
