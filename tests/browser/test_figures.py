@@ -23,6 +23,7 @@ PAGES = {
     "unsigned numeric report": "reports/examples/head-scores.html",
     "tensor overview": "reports/minilm/passage-256.html",
     "tensor layer page": "reports/minilm/passage-256-layer-0.html",
+    "corpus report": "reports/examples/planted-heads.html",
 }
 VIEWPORTS = {"1280": {"width": 1280, "height": 900}, "390": {"width": 390, "height": 844}}
 SCHEMES = ["light", "dark"]
