@@ -124,7 +124,11 @@ def value_scale(*, signed: bool, low_to: float, high_from: float, minimum: float
         pad = abs(minimum) or 1.0
         return ValueScale([minimum - pad, maximum + pad], [LIGHT_BACKGROUND] * 2, [DARK_BACKGROUND] * 2,
                           [minimum])
-    eps = max(abs(high_from - low_to), abs(high_from), 1e-12) * 1e-9
+    # The pale tints start at the first number past each cut (the next float), so the colour jumps
+    # exactly at the cut: any wider step would leave Neutral values in a level's colour.
+    inner_low = math.nextafter(low_to, math.inf)
+    inner_high = math.nextafter(high_from, -math.inf)
+    band = low_to < inner_low <= inner_high < high_from
     low_end, high_end = min(minimum, low_to), max(maximum, high_from)
     if signed:
         mid = 0.0 if low_to < 0 < high_from else (low_to + high_from) / 2
@@ -144,20 +148,21 @@ def value_scale(*, signed: bool, low_to: float, high_from: float, minimum: float
     if signed:
         if low_end < low_to:
             add(low_end, strong(low_colour))
-        if high_from > low_to:
+        if band:
             add(low_to, level(low_colour))
-            add(low_to + eps, tint(low_colour, PALE))
-            add(mid, tint(low_colour, 0))
-            add(high_from - eps, tint(high_colour, PALE))
-        else:
-            add(high_from - eps, level(low_colour))
+            add(inner_low, tint(low_colour, PALE))
+            if inner_low < mid < inner_high:
+                add(mid, tint(low_colour, 0))
+            add(inner_high, tint(high_colour, PALE))
+        else:  # no Neutral value between the cuts
+            add(min(low_to, math.nextafter(high_from, -math.inf)), level(low_colour))
         add(high_from, level(high_colour))
     else:
         add(low_end, tint(high_colour, 0.04))
-        if high_from > low_to:
+        if band:
             add(low_to, tint(high_colour, 0.15))
-            add(low_to + eps, tint(high_colour, 0.25))
-            add(high_from - eps, tint(high_colour, PALE))
+            add(inner_low, tint(high_colour, 0.25))
+            add(inner_high, tint(high_colour, PALE))
         add(high_from, level(high_colour))
     if high_end > high_from:
         add(high_end, strong(high_colour))

@@ -120,7 +120,7 @@ def heatmap(grid: LevelGrid, view: ChartView, settings: ChartSettings, *, title:
         tooltip.append(alt.Tooltip("v:Q", title="Value" if view.block == 1 else "Block mean", format=".4~g"))
         scale = _value_scale(grid, settings)
         legend = alt.Legend(orient="top", direction="horizontal", values=scale.legend_values, format=".3~g",
-                            gradientLength=220, title=_cut_title(grid))
+                            gradientLength=220, title=_cut_title(grid), titleLimit=320)
         color = alt.condition("datum.v === null", alt.value(settings.missing_colour),
                               alt.Color("v:Q", scale=scale.scale(), legend=legend))
         dark = {**scale.dark_colours(), **scheme_colours(*fixed)}
