@@ -154,6 +154,8 @@ function renderCharts() {
   }
   renderExplorers();
   nameSearchDialog();
+  markScrollBoxes();
+  (window.requestAnimationFrame || setTimeout)(markScrollBoxes);
 }
 
 /* Vega draws into a child, so it cannot replace the chart's role="img" and its text alternative
@@ -212,6 +214,62 @@ function watchScheme() {
 function nameSearchDialog() {
   var dialog = document.querySelector(".md-search[role=dialog]");
   if (dialog && !dialog.hasAttribute("aria-label")) dialog.setAttribute("aria-label", "Search");
+}
+
+/* A table (or static image) wider than the column scrolls inside its box; with nothing focusable
+   in it, a keyboard user could not scroll it (axe: scrollable-region-focusable). Such a box
+   becomes a named region in the tab order while it overflows, and leaves it when it fits. Material
+   wraps tables in .md-typeset__scrollwrap from its own script, possibly after this one ran, so this
+   runs again on the next frame, on resize and once the page has loaded. */
+var SCROLL_BOXES = ".md-typeset .md-typeset__scrollwrap, .md-typeset .ar-static p";
+var FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex='-1'])";
+
+function markScrollBoxes() {
+  var boxes = document.querySelectorAll(SCROLL_BOXES);
+  for (var i = 0; i < boxes.length; i++) {
+    var box = boxes[i], ours = box.hasAttribute("data-ar-scroll");
+    var overflows = box.scrollWidth > box.clientWidth + 1;
+    if (overflows && !ours && !box.querySelector(FOCUSABLE) && !box.hasAttribute("tabindex")) {
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", scrollBoxName(box));
+      box.setAttribute("data-ar-scroll", "");
+    } else if (!overflows && ours) {
+      box.removeAttribute("tabindex");
+      box.removeAttribute("role");
+      box.removeAttribute("aria-label");
+      box.removeAttribute("data-ar-scroll");
+    }
+  }
+}
+
+/* "Every head (table, scrolls sideways)": the nearest heading before the box names it. */
+function scrollBoxName(box) {
+  var kind = box.querySelector("table") ? "table" : "image";
+  var node = box.closest("details") || box, heading = null;
+  while (node && !heading) {
+    var previous = node.previousElementSibling;
+    while (previous && !/^H[1-6]$/.test(previous.tagName)) previous = previous.previousElementSibling;
+    heading = previous;
+    node = node.parentElement;
+    if (node && node.classList.contains("md-typeset")) break;
+  }
+  var title = heading ? heading.textContent.replace(/\u00b6/g, "").trim() : "";
+  return (title ? title + " (" + kind + ", scrolls sideways)" : "Wide " + kind + ", scrolls sideways");
+}
+
+function watchScrollBoxes() {
+  if (window.__attentionReportScrollBoxes) return;
+  window.__attentionReportScrollBoxes = true;
+  var pending = false;
+  window.addEventListener("resize", function () {
+    if (pending) return;
+    pending = true;
+    setTimeout(function () { pending = false; markScrollBoxes(); }, 150);
+  });
+  window.addEventListener("load", markScrollBoxes);
+  // A static image's box has no width until its <details> opens ("toggle" does not bubble).
+  document.addEventListener("toggle", markScrollBoxes, true);
 }
 
 /* ---- The head explorer ------------------------------------------------------------------ */
@@ -327,6 +385,7 @@ function setUpExplorer(box) {
 }
 
 watchScheme();
+watchScrollBoxes();
 if (window.document$ && typeof window.document$.subscribe === "function") {
   window.document$.subscribe(renderCharts);
 } else if (document.readyState === "loading") {
