@@ -181,6 +181,27 @@ def test_the_toggle_redraws_the_charts_in_the_other_scheme(repo_site, new_page, 
     assert recorder.errors == []
 
 
+def test_a_table_too_wide_for_the_column_scrolls_by_keyboard_and_keeps_its_row_labels_in_view(
+    repo_site, new_page, recorder
+):
+    page = open_in(new_page(), repo_site, "390", "dark")
+    page.goto(repo_site.url + PAGES["tensor overview"], wait_until="networkidle")
+    wait_for_charts(page)
+    box = page.locator(".md-typeset__scrollwrap", has=page.locator("th", has_text="11")).first
+    page.wait_for_function("b => b.hasAttribute('data-ar-scroll')", arg=box.element_handle(), timeout=5_000)
+    assert box.get_attribute("tabindex") == "0" and box.get_attribute("role") == "region"
+    assert box.get_attribute("aria-label") == "Every head (table, scrolls sideways)"
+    label = box.locator("tbody tr").first.locator("td").first
+    left = box.bounding_box()["x"]
+    box.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")  # the focused region scrolls by keyboard
+    # Far enough that an unstuck label (17 px into the box) would be out of view.
+    page.wait_for_function("b => b.scrollLeft >= 100", arg=box.element_handle(), timeout=10_000)
+    assert abs(label.bounding_box()["x"] - left) <= 1, "the row label scrolled away"
+    assert recorder.errors == []
+
+
 @pytest.mark.parametrize("width,scheme", [("1280", "light"), ("390", "dark")])
 def test_the_head_explorer_loads_a_chosen_head_on_demand_and_draws_it_and_a_chosen_query(
     repo_site, new_page, recorder, width, scheme
