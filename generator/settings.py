@@ -15,13 +15,15 @@ from typing import Any
 
 from generator.errors import InputError
 
-#: Default colours of the categorical levels, as in the seed heatmap's legend.
+#: Default colours of the levels: blue and vermilion (told apart with any colour vision), each at
+#: least 3:1 against Material's light and dark page; Neutral is the page itself (white, or the dark
+#: scheme's background: the charts swap it).
 DEFAULT_COLOURS = {
-    "High": "#2b6cb0",
-    "Low": "#c53030",
+    "High": "#3b82c4",
+    "Low": "#d55e00",
     "Neutral": "#ffffff",
-    "Positive": "#2b6cb0",
-    "Negative": "#c53030",
+    "Positive": "#3b82c4",
+    "Negative": "#d55e00",
 }
 
 
@@ -164,10 +166,10 @@ class ChartSettings:
     """Heatmap appearance and the size limits that keep a page small."""
 
     colours: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_COLOURS))
-    missing_colour: str = "#a0aec0"
-    scheme_unsigned: str = "blues"
-    scheme_signed: str = "redblue"
-    cell_size: int = 14
+    """Level colours. Numeric data is drawn on a scale through them: the colour of High (or
+    Positive / Negative) at its cut point, pale tints for Neutral cells."""
+    missing_colour: str = "#767676"
+    """A neutral grey, unlike every level colour and tint, 3:1 against both page schemes."""
     max_chart_cells: int = 40_000
     """Above this many cells the interactive chart shows block averages (stated on the page)."""
     canvas_above_cells: int = 5_000
@@ -193,15 +195,15 @@ class InputSettings:
 
 #: Colours of the head patterns in a tensor's overview chart.
 PATTERN_COLOURS = {
-    "previous_token": "#2b6cb0",
-    "next_token": "#63b3ed",
-    "self": "#805ad5",
-    "sink": "#c53030",
-    "broad": "#e2e8f0",
-    "block": "#38a169",
-    "duplicate_token": "#d69e2e",
-    "induction": "#dd6b20",
-    "heterogeneous": "#718096",
+    "previous_token": "#3b82c4",
+    "next_token": "#2a9d8f",
+    "self": "#8a63d2",
+    "sink": "#d55e00",
+    "broad": "#ffffff",
+    "block": "#009e73",
+    "duplicate_token": "#9a7b00",
+    "induction": "#cc79a7",
+    "heterogeneous": "#808080",
 }
 
 
@@ -219,6 +221,9 @@ class TensorSettings:
     pattern_colours: dict[str, str] = field(default_factory=lambda: dict(PATTERN_COLOURS))
     full_image: bool = True
     """Write a full-resolution PNG of each layer's heads (linked from the page, not loaded by it)."""
+    explorer: bool = True
+    """Give each layer page a head explorer: one head at full token resolution, its data (uint8,
+    one small file per head) loaded only when the reader chooses that head."""
 
 
 @dataclass(frozen=True)
@@ -336,7 +341,7 @@ def _merge(obj: Any, overrides: dict[str, Any], source: str, prefix: str) -> Any
 
 #: Settings whose value must be at least this: 0 or less would divide by zero, loop or mean nothing.
 MINIMUM = {
-    "max_cells": 1, "max_label_chars": 2, "max_chart_cells": 1, "static_max_cells": 1, "canvas_above_cells": 0, "cell_size": 1,
+    "max_cells": 1, "max_label_chars": 2, "max_chart_cells": 1, "static_max_cells": 1, "canvas_above_cells": 0,
     "similar_max_pairs": 0, "periodic_max_period": 2, "periodic_min_support": 1, "level_runs_max_rows": 0,
     "max_listed_cells": 1, "region_min_cells": 1, "max_regions": 0, "trend_min_points": 4, "exception_max_cells": 0, "max_profiles": 0, "max_trends": 0, "partial_min_rows": 2,
     "max_key_observations": 1,

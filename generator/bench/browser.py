@@ -68,6 +68,9 @@ def launch(playwright) -> Iterator[object]:
         executable_path=CHROMIUM,
         headless=True,
         args=CHROMIUM_ARGS,
+        # Headless Chromium hides scrollbars by default; a reader's browser shows them, and the
+        # layout tests check that a chart too wide for its column shows one.
+        ignore_default_args=["--hide-scrollbars"],
         service_workers="block",
     )
     try:

@@ -22,7 +22,7 @@ from generator.errors import InputError, Problem
 from generator.output.bundle import ReportBundle
 from generator.output.cache import BundleCache
 from generator.publish import index_page
-from generator.publish.assets import ASSET_URI, CHARTS_CSS, CSS_URI, charts_js
+from generator.publish.assets import ASSET_URI, CSS_URI, charts_css, charts_js
 from generator.publish.datasets import Dataset
 from generator.version import __version__
 
@@ -128,7 +128,7 @@ def generate(datasets: list[Dataset], *, settings: dict | None = None, settings_
     files[site.listing] = listing_json(site).encode("utf-8")
     if reports:
         files[ASSET_URI] = charts_js(BundleCache(cache_dir) if cache_dir is not None else None)
-        files[CSS_URI] = CHARTS_CSS
+        files[CSS_URI] = charts_css()
     return site
 
 

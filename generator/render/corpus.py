@@ -20,6 +20,7 @@ from generator.load.corpus import CorpusSource
 from generator.output.bundle import ReportBundle
 from generator.render import text
 from generator.render.environment import macros, page_environment, template_errors, text_environment
+from generator.render.figure import CONFIG, STATIC_WIDTH, STROKE, Fit, scheme_colours
 from generator.render.findings import FINDINGS_SCHEMA, dump, jsonable, one_line
 from generator.render.table_charts import DATA_NAME, static_image, to_spec
 from generator.settings import Settings
@@ -147,19 +148,27 @@ def overview_chart(table: CorpusTable, settings: Settings, *, title: str) -> tup
             records.append({"layer": layer, "head": head, "pattern": RULES[best] if met else "heterogeneous",
                             "met": met, "prompts": table.prompts, "share": round(met / table.prompts, 4)})
     present = [p for p in PATTERNS if any(r["pattern"] == p for r in records)]
-    colours = [settings.tensor.pattern_colours.get(p, "#718096") for p in present]
+    colours = [settings.tensor.pattern_colours.get(p, "#808080") for p in present]
+    # Sized, coloured and themed like the tensor overview (generator/render/figure.py).
+    fit = Fit(columns=table.heads, rows=table.layers, gutter=60, min_step=14, legend_entry=130)
+    x_step, y_step = fit.steps(STATIC_WIDTH)
+    meta = {"renderer": "svg", "cells": len(records), "fit": fit.meta(), "dark": scheme_colours(*colours, STROKE)}
+    top = {"orient": "top", "direction": "horizontal"}
     chart = (
         alt.Chart(alt.NamedData(DATA_NAME), title=alt.Title(title, anchor="start"))
-        .mark_rect(stroke="#ffffff", strokeWidth=1)
+        .mark_rect(stroke=STROKE, strokeWidth=1)
         .encode(
             x=alt.X("head:O", title="Head", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("layer:O", title="Layer"),
-            color=alt.Color("pattern:N", title="Most frequent pattern", scale=alt.Scale(domain=present, range=colours)),
-            opacity=alt.Opacity("share:Q", title="Share of prompts", scale=alt.Scale(domain=[0, 1], range=[0.25, 1])),
+            color=alt.Color("pattern:N", title="Most frequent pattern", scale=alt.Scale(domain=present, range=colours),
+                            legend=alt.Legend(**top)),
+            opacity=alt.Opacity("share:Q", title="Share of prompts", scale=alt.Scale(domain=[0, 1], range=[0.25, 1]),
+                                legend=alt.Legend(orient="bottom", direction="horizontal")),
             tooltip=[alt.Tooltip("layer:O", title="Layer"), alt.Tooltip("head:O", title="Head"),
                      alt.Tooltip("pattern:N", title="Pattern"), alt.Tooltip("met:Q", title="Prompts meeting it"),
                      alt.Tooltip("prompts:Q", title="Prompts"), alt.Tooltip("share:Q", title="Share", format=".0%")],
         )
-        .properties(width=alt.Step(28), height=alt.Step(28), usermeta={"renderer": "svg", "cells": len(records)})
+        .properties(width=alt.Step(x_step), height=alt.Step(y_step), usermeta=meta)
+        .configure(**CONFIG)
     )
     return chart, records

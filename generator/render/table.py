@@ -33,9 +33,9 @@ from generator.render.environment import (
 )
 from generator.render.findings import FINDINGS_SCHEMA, dump, jsonable, one_line, placed, readings
 from generator.render.table_charts import (
-    ChartView,
     chart_view,
     heatmap,
+    image_width,
     level_colour,
     static_image,
     to_spec,
@@ -166,7 +166,8 @@ def _render_dataset(dataset: Dataset, grid: LevelGrid, analysis: Analysis, setti
         "implications": implications,
         "files": files,
         "chart": {"id": f"ar-chart-{slug}", "spec_json": text.json_script([spec]), "block": view.block,
-                  "image_block": image_view.block, "cells": view.cells, "alt": _alt(title, analysis, ax), "image_width": _image_width(spec, view)},
+                  "image_block": image_view.block, "cells": view.cells, "alt": _alt(title, analysis, ax),
+                  "image_width": image_width(image) if image is not None else None},
     }
     markdown = render_page(penv, "report.md.j2", context)
     return Rendered(markdown, spec, findings, with_values(chart, records), image, image_ext)
@@ -257,6 +258,3 @@ def _alt(title: str, analysis: Analysis, ax: Axes) -> str:
     return (f"Heatmap of {text.label(title, 120)}: {analysis.facts.rows} {ax.row_noun}s by {analysis.facts.columns} "
             f"{ax.column_noun}s. The Key Observations section describes it in words.")
 
-
-def _image_width(spec: dict, view: ChartView) -> int:
-    return min(1200, 160 + 14 * len(view.columns))

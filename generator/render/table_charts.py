@@ -19,7 +19,19 @@ import numpy as np
 
 from generator.analyse.levels import LevelGrid
 from generator.render.blocks import block_means, block_modes
-from generator.render.text import visible
+from generator.render.figure import (
+    CONFIG,
+    LABEL_LIMIT,
+    STATIC_WIDTH,
+    STROKE,
+    Fit,
+    ValueScale,
+    label_width,
+    scheme_colours,
+    text_axis,
+    value_scale,
+)
+from generator.render.text import number, visible
 from generator.settings import ChartSettings
 
 MISSING = "(missing)"
@@ -83,7 +95,12 @@ def chart_view(grid: LevelGrid, settings: ChartSettings) -> ChartView:
 
 def heatmap(grid: LevelGrid, view: ChartView, settings: ChartSettings, *, title: str,
             row_title: str, column_title: str) -> tuple[alt.Chart, list[dict]]:
-    """The heatmap (on the named dataset) and the records that fill it."""
+    """The heatmap (on the named dataset) and the records that fill it.
+
+    Sized, labelled and coloured by the rules in :mod:`generator.figure`: the steps set
+    here are the static image's (for a 1280 px window); the page's init script re-fits
+    them to the reader's column from ``usermeta.fit``.
+    """
     # Labels and level names reach an SVG: control characters are made visible first
     # (an unescapable control character makes vl-convert abort the whole process).
     column_labels = [visible(c) for c in view.columns]
@@ -97,15 +114,27 @@ def heatmap(grid: LevelGrid, view: ChartView, settings: ChartSettings, *, title:
     fields = ["l"] + (["v"] if view.values is not None else [])
     tooltip = [alt.Tooltip("r:N", title=row_title), alt.Tooltip("c:O", title=column_title),
                alt.Tooltip("l:N", title="Level")]
+    has_missing = any(x is None for row in view.levels for x in row)
+    fixed = [settings.missing_colour, STROKE]
     if view.values is not None:
         tooltip.append(alt.Tooltip("v:Q", title="Value" if view.block == 1 else "Block mean", format=".4~g"))
+        scale = _value_scale(grid, settings)
+        legend = alt.Legend(orient="top", direction="horizontal", values=scale.legend_values, format=".3~g",
+                            gradientLength=220, title=_cut_title(grid), titleLimit=320)
         color = alt.condition("datum.v === null", alt.value(settings.missing_colour),
-                              alt.Color("v:Q", title="Value", scale=_value_scale(grid, settings)))
+                              alt.Color("v:Q", scale=scale.scale(), legend=legend))
+        dark = {**scale.dark_colours(), **scheme_colours(*fixed)}
+        entry = 0
     else:
-        names = [*(visible(n) for n in grid.scheme.names), MISSING]
+        names = [visible(n) for n in grid.scheme.names] + ([MISSING] if has_missing else [])
         colours = [level_colour(n, i, settings) for i, n in enumerate(grid.scheme.names)]
-        color = alt.Color("l:N", title="Level", scale=alt.Scale(domain=names, range=[*colours, settings.missing_colour]),
-                          legend=alt.Legend(orient="right"))
+        colours += [settings.missing_colour] if has_missing else []
+        entry = label_width(names) + 24
+        color = alt.Color("l:N", title="Level", scale=alt.Scale(domain=names, range=colours),
+                          legend=alt.Legend(orient="top", direction="horizontal", labelLimit=LABEL_LIMIT))
+        dark = scheme_colours(*colours, *fixed)
+    fit = Fit(columns=len(view.columns), rows=len(view.rows), gutter=label_width(rows) + 24, legend_entry=entry)
+    x_step, y_step = fit.steps(STATIC_WIDTH)
     base = alt.Chart(alt.NamedData(DATA_NAME), title=alt.Title(visible(title), anchor="start"))
     # Column labels are stored once, as a parameter; each flattened cell finds its own by
     # its position in the row (window row_number follows the order cells arrive in).
@@ -114,19 +143,22 @@ def heatmap(grid: LevelGrid, view: ChartView, settings: ChartSettings, *, title:
         base.transform_flatten(fields)
         .transform_window(i="row_number()", groupby=["r"])
         .transform_calculate(c="cols[datum.i - 1]")
-        .mark_rect(stroke="#e2e8f0", strokeWidth=0.5 if view.cells <= settings.canvas_above_cells else 0,
+        .mark_rect(stroke=STROKE, strokeWidth=0.5 if view.cells <= settings.canvas_above_cells else 0,
                    invalid="show")
         .encode(
-            x=alt.X("c:O", sort=_sort(column_labels), title=_title(column_title), axis=_axis(len(view.columns))),
-            y=alt.Y("r:N", sort=_sort(rows), title=_title(row_title), axis=_axis(len(view.rows))),
+            x=alt.X("c:O", sort=_sort(column_labels), title=_title(column_title),
+                    axis=text_axis(column_labels, horizontal=True)),
+            y=alt.Y("r:N", sort=_sort(rows), title=_title(row_title), axis=text_axis(rows, horizontal=False)),
             color=color,
             tooltip=tooltip,
         )
-        .properties(width=alt.Step(_step(len(view.columns), settings)), height=alt.Step(_step(len(view.rows), settings)))
+        .properties(width=alt.Step(x_step), height=alt.Step(y_step))
         .add_params(columns)
+        .configure(**CONFIG)
     )
     renderer = "canvas" if view.cells > settings.canvas_above_cells else "svg"
-    return chart.properties(usermeta={"renderer": renderer, "cells": view.cells, "block": view.block}), records
+    meta = {"renderer": renderer, "cells": view.cells, "block": view.block, "fit": fit.meta(), "dark": dark}
+    return chart.properties(usermeta=meta), records
 
 
 def static_image(spec: dict, *, png: bool) -> bytes:
@@ -136,6 +168,15 @@ def static_image(spec: dict, *, png: bool) -> bytes:
     if png:
         return vlc.vegalite_to_png(spec, allowed_base_urls=[], scale=1)
     return stable_ids(vlc.vegalite_to_svg(spec, allowed_base_urls=[])).encode("utf-8")
+
+
+def image_width(image: bytes) -> int:
+    """The drawn width of a static image (SVG or PNG), for the page's ``<img width>``: it is
+    shown at that size, scrolling in its box on a narrow screen, so its text stays legible."""
+    if image[:8] == b"\x89PNG\r\n\x1a\n":
+        return int.from_bytes(image[16:20], "big")
+    match = re.search(rb'<svg[^>]*\swidth="([0-9.]+)"', image[:2000])
+    return round(float(match.group(1))) if match else 0
 
 
 _SVG_ID = re.compile(r'\bid="([A-Za-z][A-Za-z-]*_)(\d+)"')
@@ -151,8 +192,8 @@ def stable_ids(svg: str) -> str:
     """
     mapping: dict[str, str] = {}
     counts: Counter = Counter()
-    for prefix, number in _SVG_ID.findall(svg):
-        old = f"{prefix}{number}"
+    for prefix, digits in _SVG_ID.findall(svg):
+        old = f"{prefix}{digits}"
         if old not in mapping:
             mapping[old] = f"{prefix}{counts[prefix]}"
             counts[prefix] += 1
@@ -177,19 +218,20 @@ def _sort(labels: list) -> list | None:
     return list(labels) if len(labels) <= SORT_LIST_MAX else None
 
 
-def _value_scale(grid: LevelGrid, settings: ChartSettings) -> alt.Scale:
-    if grid.scheme.signed:
-        return alt.Scale(scheme=settings.scheme_signed, domainMid=0)
-    return alt.Scale(scheme=settings.scheme_unsigned)
+def _value_scale(grid: LevelGrid, settings: ChartSettings) -> ValueScale:
+    scheme = grid.scheme
+    high, _, low = scheme.names
+    return value_scale(signed=scheme.signed, low_to=scheme.low_to, high_from=scheme.high_from,
+                       minimum=scheme.minimum, maximum=scheme.maximum,
+                       high_colour=level_colour(high, 0, settings), low_colour=level_colour(low, 2, settings))
 
 
-def _axis(count: int) -> alt.Axis:
-    """Label every column of a small axis; let Vega thin out labels on a big one."""
-    return alt.Axis(labelOverlap=count > 80, labelLimit=120, labelAngle=0 if count <= 20 else -90)
-
-
-def _step(count: int, settings: ChartSettings) -> int:
-    return settings.cell_size if count <= 120 else max(2, int(settings.cell_size * 120 / count))
+def _cut_title(grid: LevelGrid) -> str:
+    """The legend's title names the cut points the text uses, so the colour can be read as words."""
+    s = grid.scheme
+    if not (math.isfinite(s.low_to) and math.isfinite(s.high_from)):
+        return "Value (every cell Neutral)"
+    return f"Value (levels cut at {number(s.low_to)} and {number(s.high_from)})"
 
 
 def _span(labels, start: int, block: int) -> str:
@@ -207,5 +249,10 @@ def level_colour(name: str, index: int, settings: ChartSettings) -> str:
     return settings.colours.get(name, _fallback(index))
 
 
+FALLBACK = ("#3b82c4", "#d55e00", "#009e73", "#8a63d2", "#9a7b00", "#cc79a7", "#2a9d8f", "#808080")
+"""Okabe–Ito-like colours for levels without a configured colour: told apart with any colour
+vision, and each at least 3:1 against Material's light and dark page."""
+
+
 def _fallback(i: int) -> str:
-    return ["#805ad5", "#38a169", "#d69e2e", "#319795", "#dd6b20", "#718096"][i % 6]
+    return FALLBACK[i % len(FALLBACK)]

@@ -22,6 +22,7 @@ from generator.render.environment import (
     template_errors,
     text_environment,
 )
+from generator.render.explorer import explorer_spec, head_file, head_file_name
 from generator.render.findings import FINDINGS_SCHEMA, dump, jsonable, one_line, placed, readings
 from generator.render.table_charts import static_image, to_spec
 from generator.render.tensor_charts import layer_chart, layer_png, overview_chart
@@ -92,9 +93,25 @@ def _render_tensor(*, name: str, source: str, sha256: str, raw: bytes, data: Ten
         png_name = f"{slug}-layer-{layer}.png" if settings.tensor.full_image else None
         if png_name:
             files[png_name] = layer_png(data.attention[layer])
+        explorer = None
+        if settings.tensor.explorer:
+            pattern_of = {p.head: p.pattern for p in analysis.patterns if p.layer == layer}
+            tokens = [str(t) for t in data.tokens] if data.tokens else [str(i) for i in range(length)]
+            entries = []
+            for h in range(heads):
+                name = head_file_name(slug, layer, h)
+                head_key = name.removesuffix(".js")
+                files[name] = head_file(head_key, data.attention[layer, h], tokens, layer=layer, head=h)
+                entries.append({"head": h, "pattern": pattern_of.get(h, ""), "src": name, "key": head_key})
+            explorer = {"id": f"ar-explorer-{slug}-layer-{layer}",
+                        "spec_json": text.json_script([explorer_spec(slug=slug, layer=layer, heads=entries,
+                                                                     title=f"Layer {layer}: one head, every token")]),
+                        "kb": max(1, round(max(len(files[e["src"]]) for e in entries) / 1024)),
+                        "alt": f"One head of layer {layer} at full resolution: queries down, keys across, "
+                               f"and the chosen query's weights over the keys as bars."}
         layer_context = {
             "title": f"{text.label(title, 100)} · layer {layer}", "layer": layer, "overview": f"{slug}.md",
-            "block": block, "image": png_name, "heads": per_layer[layer],
+            "block": block, "image": png_name, "heads": per_layer[layer], "explorer": explorer,
             "chart": {"id": f"ar-chart-{slug}-layer-{layer}", "spec_json": text.json_script([to_spec(chart, cells)]),
                       "alt": f"Attention maps of the {heads} heads of layer {layer}, queries down, keys across. "
                              f"The list below describes each head in words."},

@@ -16,6 +16,7 @@ import altair as alt
 import numpy as np
 
 from generator.analyse.heads import PATTERNS, HeadPattern
+from generator.render.figure import CONFIG, STATIC_WIDTH, STROKE, Fit, scheme_colours
 from generator.render.table_charts import DATA_NAME
 from generator.settings import TensorSettings
 
@@ -33,14 +34,18 @@ def overview_chart(patterns: list[HeadPattern], layers: int, heads: int, setting
             "first_key": round(p.metrics["first_token"], 4), "entropy": round(p.metrics["entropy"], 4),
         })
     present = [name for name in PATTERNS if any(p.pattern == name for p in patterns)]
-    colours = [settings.pattern_colours.get(name, "#718096") for name in present]
+    colours = [settings.pattern_colours.get(name, "#808080") for name in present]
+    fit = Fit(columns=heads, rows=layers, gutter=60, min_step=14, legend_entry=130)
+    x_step, y_step = fit.steps(STATIC_WIDTH)
+    meta = {"renderer": "svg", "cells": len(records), "fit": fit.meta(), "dark": scheme_colours(*colours, STROKE)}
     return (
         alt.Chart(alt.NamedData(DATA_NAME), title=alt.Title(title, anchor="start"))
-        .mark_rect(stroke="#ffffff", strokeWidth=1)
+        .mark_rect(stroke=STROKE, strokeWidth=1)
         .encode(
-            x=alt.X("head:O", title="Head", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("layer:O", title="Layer"),
-            color=alt.Color("pattern:N", title="Pattern", scale=alt.Scale(domain=present, range=colours)),
+            x=alt.X("head:O", title="Head", axis=alt.Axis(labelAngle=0, labelOverlap=True)),
+            y=alt.Y("layer:O", title="Layer", axis=alt.Axis(labelOverlap=True)),
+            color=alt.Color("pattern:N", title="Pattern", scale=alt.Scale(domain=present, range=colours),
+                            legend=alt.Legend(orient="top", direction="horizontal")),
             tooltip=[alt.Tooltip("layer:O", title="Layer"), alt.Tooltip("head:O", title="Head"),
                      alt.Tooltip("pattern:N", title="Pattern"), alt.Tooltip("score:Q", title="Score", format=".3f"),
                      alt.Tooltip("map_type:N", title="Map type"), alt.Tooltip("key:N", title="Sink key"),
@@ -49,7 +54,8 @@ def overview_chart(patterns: list[HeadPattern], layers: int, heads: int, setting
                      alt.Tooltip("first_key:Q", title="First-key importance", format=".3f"),
                      alt.Tooltip("entropy:Q", title="Normalised entropy", format=".3f")],
         )
-        .properties(width=alt.Step(28), height=alt.Step(28), usermeta={"renderer": "svg", "cells": len(records)})
+        .properties(width=alt.Step(x_step), height=alt.Step(y_step), usermeta=meta)
+        .configure(**CONFIG)
     ), records
 
 
@@ -78,6 +84,22 @@ def position_labels(tokens: tuple[str, ...] | None, length: int, block: int) -> 
     return labels
 
 
+WEIGHTS = ("#ffffff", "#3b82c4", "#20486c")
+"""Attention weights run from the page's own colour (0) through the High blue to a deep blue (1)."""
+WEIGHT_DARK = {"#ffffff": "#1e2129", "#20486c": "#93badf"}
+
+
+def weight_scale() -> alt.Scale:
+    """Square-root scale from 0 to 1: most weights are small, and a sink would wash the rest out."""
+    return alt.Scale(type="sqrt", domain=[0, 0.25, 1], range=list(WEIGHTS), interpolate="rgb")
+
+
+PANEL = 150
+"""The side of one head's map in a layer's small multiples, in pixels (about)."""
+FACET_SPACING = 16
+FACET_GUTTER = 40
+
+
 def layer_chart(layer_attention: np.ndarray, layer: int, patterns: list[HeadPattern], settings: TensorSettings,
                 *, tokens: tuple[str, ...] | None) -> tuple[alt.FacetChart, list[dict], int]:
     """Small multiples of one layer's heads (query × key), values in thousandths, canvas-rendered."""
@@ -90,7 +112,7 @@ def layer_chart(layer_attention: np.ndarray, layer: int, patterns: list[HeadPatt
     tok = alt.param(name="tok", value=labels)
     pat = alt.param(name="pat", value=[pattern_of.get(h, "") for h in range(permille.shape[0])])
     n = len(labels)
-    step = max(2, min(8, 168 // n))
+    step = max(2, min(12, PANEL // n))
     base = (
         alt.Chart(alt.NamedData(DATA_NAME))
         .transform_flatten(["v"])
@@ -98,18 +120,24 @@ def layer_chart(layer_attention: np.ndarray, layer: int, patterns: list[HeadPatt
         .transform_calculate(k="datum.k - 1", w="datum.v / 1000", query="tok[datum.q]", key="tok[datum.k - 1]")
         .mark_rect()
         .encode(
-            x=alt.X("k:O", title="Key", axis=alt.Axis(labels=n <= 32, ticks=False, labelExpr="tok[datum.value]")),
-            y=alt.Y("q:O", title="Query", axis=alt.Axis(labels=n <= 32, ticks=False, labelExpr="tok[datum.value]")),
-            color=alt.Color("w:Q", title="Weight", scale=alt.Scale(scheme="blues", type="sqrt", domain=[0, 1])),
+            # Token labels would overlap at this size: the head explorer below shows them.
+            x=alt.X("k:O", title="Key", axis=alt.Axis(labels=False, ticks=False)),
+            y=alt.Y("q:O", title="Query", axis=alt.Axis(labels=False, ticks=False)),
+            color=alt.Color("w:Q", title="Weight", scale=weight_scale(),
+                            legend=alt.Legend(orient="top", direction="horizontal", gradientLength=200)),
             tooltip=[alt.Tooltip("query:N", title="Query"), alt.Tooltip("key:N", title="Key"),
                      alt.Tooltip("w:Q", title="Weight" if block == 1 else "Block mean", format=".3f")],
         )
         .properties(width=step * n, height=step * n)
     )
-    header = alt.Header(labelExpr="'Head ' + datum.value + ' · ' + pat[datum.value]")
-    chart = base.facet(facet=alt.Facet("h:O", title=None, header=header), columns=4).add_params(tok, pat)
+    header = alt.Header(labelExpr="'Head ' + datum.value + ' · ' + pat[datum.value]", labelLimit=step * n + 20)
+    columns = max(1, min(permille.shape[0], (STATIC_WIDTH - FACET_GUTTER + FACET_SPACING) // (step * n + FACET_SPACING)))
+    chart = base.facet(facet=alt.Facet("h:O", title=None, header=header), columns=columns,
+                       spacing=FACET_SPACING).add_params(tok, pat)
     cells = int(permille.size)
-    return chart.properties(usermeta={"renderer": "canvas", "cells": cells, "block": block}), records, block
+    fit = {"panel": step * n, "spacing": FACET_SPACING, "gutter": FACET_GUTTER, "facets": int(permille.shape[0])}
+    meta = {"renderer": "canvas", "cells": cells, "block": block, "fit": fit, "dark": WEIGHT_DARK}
+    return chart.properties(usermeta=meta).configure(**CONFIG), records, block
 
 
 def layer_png(layer_attention: np.ndarray, *, gap: int = 4, columns: int = 4) -> bytes:
