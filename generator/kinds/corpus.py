@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from generator.analyse.corpus import CorpusAnalysis, analyse_corpus
+from generator.analyse.corpus_tables import TableCorpusAnalysis, analyse_tables
 from generator.load.corpus import CorpusMeta, CorpusSource, read_corpus, read_corpus_file
 from generator.output.bundle import ReportBundle
+from generator.render.corpus import render_corpus
+from generator.render.corpus_tables import render_table_corpus
 from generator.settings import Settings
-
-if TYPE_CHECKING:  # analysis, verification and charts load Dask and Altair: only when a corpus is built
-    from generator.analyse.corpus import CorpusAnalysis
+from generator.verify.corpus import check, recompute
+from generator.verify.corpus_tables import check_table, recompute_tables
 
 SUFFIXES: frozenset[str] = frozenset()
 """A corpus is a folder, recognised by its corpus.yml (see :func:`generator.load.corpus.is_corpus`)."""
@@ -26,7 +28,7 @@ class LoadedCorpus:
 
 @dataclass(frozen=True)
 class CheckedCorpus:
-    analysis: CorpusAnalysis
+    analysis: CorpusAnalysis | TableCorpusAnalysis
     rejected: int
 
 
@@ -42,9 +44,11 @@ def load(path: Path, meta: CorpusMeta, settings: Settings) -> LoadedCorpus:
 
 def analyse(loaded: LoadedCorpus) -> CheckedCorpus:
     """Analyse on Dask, then keep the observations the verify stage re-derives from the files."""
-    from generator.analyse.corpus import CorpusAnalysis, analyse_corpus
-    from generator.verify.corpus import check, recompute
-
+    if loaded.source.kind == "table":
+        tables = analyse_tables(loaded.source, loaded.settings)
+        ref = recompute_tables(loaded.source, loaded.settings)
+        kept = [o for o in tables.observations if check_table(o.fields(), ref)]
+        return CheckedCorpus(TableCorpusAnalysis(tables.stack, kept), len(tables.observations) - len(kept))
     analysis = analyse_corpus(loaded.source, loaded.settings)
     reference = recompute(loaded.source, loaded.settings)
     kept = [o for o in analysis.observations if check(o.fields(), reference)]
@@ -52,7 +56,8 @@ def analyse(loaded: LoadedCorpus) -> CheckedCorpus:
 
 
 def render(loaded: LoadedCorpus, checked: CheckedCorpus, *, slug: str, templates_dir: Path | None) -> ReportBundle:
-    from generator.render.corpus import render_corpus
-
+    if loaded.source.kind == "table":
+        return render_table_corpus(loaded.source, checked.analysis, rejected=checked.rejected,
+                                   settings=loaded.settings, slug=slug, templates_dir=templates_dir)
     return render_corpus(loaded.source, checked.analysis, rejected=checked.rejected, settings=loaded.settings,
                          slug=slug, templates_dir=templates_dir)
