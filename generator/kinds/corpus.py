@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from generator.output.bundle import ReportBundle
 from generator.render.corpus import render_corpus
 from generator.render.corpus_tables import render_table_corpus
 from generator.settings import Settings
-from generator.verify.corpus import check, recompute
+from generator.verify.corpus import Reference, check, check_printed, recompute
 from generator.verify.corpus_tables import check_table, recompute_tables
 
 SUFFIXES: frozenset[str] = frozenset()
@@ -30,6 +31,8 @@ class LoadedCorpus:
 class CheckedCorpus:
     analysis: CorpusAnalysis | TableCorpusAnalysis
     rejected: int
+    reference: Reference | None = None
+    """The verify stage's recomputation, kept to check the sentences once they are printed."""
 
 
 def sidecar(path: Path):
@@ -52,12 +55,21 @@ def analyse(loaded: LoadedCorpus) -> CheckedCorpus:
     analysis = analyse_corpus(loaded.source, loaded.settings)
     reference = recompute(loaded.source, loaded.settings)
     kept = [o for o in analysis.observations if check(o.fields(), reference)]
-    return CheckedCorpus(CorpusAnalysis(analysis.table, kept), len(analysis.observations) - len(kept))
+    return CheckedCorpus(CorpusAnalysis(analysis.table, kept), len(analysis.observations) - len(kept), reference)
 
 
 def render(loaded: LoadedCorpus, checked: CheckedCorpus, *, slug: str, templates_dir: Path | None) -> ReportBundle:
     if loaded.source.kind == "table":
         return render_table_corpus(loaded.source, checked.analysis, rejected=checked.rejected,
                                    settings=loaded.settings, slug=slug, templates_dir=templates_dir)
-    return render_corpus(loaded.source, checked.analysis, rejected=checked.rejected, settings=loaded.settings,
-                         slug=slug, templates_dir=templates_dir)
+    bundle = render_corpus(loaded.source, checked.analysis, rejected=checked.rejected, settings=loaded.settings,
+                           slug=slug, templates_dir=templates_dir)
+    printed = json.loads(bundle.files[f"{slug}.findings.json"])["observations"]
+    holds = [check_printed(o, checked.reference) for o in printed]
+    if all(holds):
+        return bundle
+    # a sentence that does not say what the files say is left out, and the page made again without it
+    kept = [o for o, ok in zip(checked.analysis.observations, holds) if ok]
+    return render_corpus(loaded.source, CorpusAnalysis(checked.analysis.table, kept),
+                         rejected=checked.rejected + holds.count(False), settings=loaded.settings, slug=slug,
+                         templates_dir=templates_dir)
