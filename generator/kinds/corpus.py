@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from generator.analyse.corpus import CorpusAnalysis, analyse_corpus
-from generator.analyse.corpus_tables import TableCorpusAnalysis, analyse_tables
 from generator.load.corpus import CorpusMeta, CorpusSource, read_corpus, read_corpus_file
 from generator.output.bundle import ReportBundle
-from generator.render.corpus import render_corpus
-from generator.render.corpus_tables import render_table_corpus
 from generator.settings import Settings
-from generator.verify.corpus import Reference, check, check_printed, recompute
-from generator.verify.corpus_tables import check_table, recompute_tables
+
+if TYPE_CHECKING:  # analysis, verification and charts load Dask and Altair: only when a corpus is built
+    from generator.analyse.corpus import CorpusAnalysis
+    from generator.analyse.corpus_tables import TableCorpusAnalysis
+    from generator.verify.corpus import Reference
 
 SUFFIXES: frozenset[str] = frozenset()
 """A corpus is a folder, recognised by its corpus.yml (see :func:`generator.load.corpus.is_corpus`)."""
@@ -47,6 +47,11 @@ def load(path: Path, meta: CorpusMeta, settings: Settings) -> LoadedCorpus:
 
 def analyse(loaded: LoadedCorpus) -> CheckedCorpus:
     """Analyse on Dask, then keep the observations the verify stage re-derives from the files."""
+    from generator.analyse.corpus import CorpusAnalysis, analyse_corpus
+    from generator.analyse.corpus_tables import TableCorpusAnalysis, analyse_tables
+    from generator.verify.corpus import check, recompute
+    from generator.verify.corpus_tables import check_table, recompute_tables
+
     if loaded.source.kind == "table":
         tables = analyse_tables(loaded.source, loaded.settings)
         ref = recompute_tables(loaded.source, loaded.settings)
@@ -59,6 +64,11 @@ def analyse(loaded: LoadedCorpus) -> CheckedCorpus:
 
 
 def render(loaded: LoadedCorpus, checked: CheckedCorpus, *, slug: str, templates_dir: Path | None) -> ReportBundle:
+    from generator.analyse.corpus import CorpusAnalysis
+    from generator.render.corpus import render_corpus
+    from generator.render.corpus_tables import render_table_corpus
+    from generator.verify.corpus import check_printed
+
     if loaded.source.kind == "table":
         return render_table_corpus(loaded.source, checked.analysis, rejected=checked.rejected,
                                    settings=loaded.settings, slug=slug, templates_dir=templates_dir)
