@@ -172,21 +172,10 @@ class HeadRole(CorpusObservation):
 
 
 @dataclass(frozen=True)
-class PromptDependent(CorpusObservation):
+class PromptDependent(HeadRole):
     """A head meeting ``pattern``'s rule on some prompts but not most; ``factors`` say what the data ties it to."""
 
     kind: ClassVar[str] = "corpus_prompt_dependent"
-    layer: int
-    head: int
-    pattern: str
-    met: int
-    prompts: int
-    metric: str
-    defined: int
-    mean: float
-    low: float
-    high: float
-    interval: float
     factors: list
 
 
