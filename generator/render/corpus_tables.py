@@ -51,7 +51,8 @@ def _render(source, analysis, rejected, settings, slug, templates_dir) -> Report
         "row_labels": [text.label(x, limit) for x in stack.rows[:20]], "rows_more": max(0, len(stack.rows) - 20),
         "column_labels": [text.label(x, limit) for x in stack.columns[:20]],
         "columns_more": max(0, len(stack.columns) - 20),
-        "key_observations": observations, "files": links,
+        "key_observations": observations[:settings.report.max_key_observations],
+        "detail_observations": observations[settings.report.max_key_observations:], "files": links,
         "chart": {"id": f"ar-chart-{slug}", "spec_json": text.json_script([spec]),
                   "alt": f"Heatmap of the mean over {stack.prompts} prompts of a {len(stack.rows)} × "
                          f"{len(stack.columns)} table. The Key Observations section describes it in words."},
