@@ -30,3 +30,10 @@ def test_key_observations_are_capped_and_the_rest_are_in_detailed_analysis(name)
     printed_key = [t for t in texts if t in key]
     assert printed_key == texts[:3]  # the first three, in the findings' order
     assert all(t in detail for t in texts[3:])
+
+
+def test_prompt_dependent_heads_come_before_the_first_lines_restatements():
+    [bundle] = build_bundles([EXAMPLES / "planted-heads"], settings_overrides={"chart": {"static_image": False}})
+    kinds = [o["kind"] for o in json.loads(bundle.files[f"{bundle.slug}.findings.json"])["observations"]]
+    assert kinds[:5] == ["corpus_consistent_heads", "corpus_prompt_dependent", "corpus_prompt_dependent",
+                         "corpus_head_role", "corpus_head_role"]
