@@ -65,3 +65,46 @@ def test_a_claim_about_a_head_outside_the_tensor_is_refused(tmp_path):
     assert not check({**role, "layer": 7}, reference)
     assert not check({**role, "pattern": "self", "metric": "self"}, reference)
     assert not check({**role, "kind": "no_such_kind"}, reference)
+
+
+def test_every_printed_sentence_is_read_back_and_a_wrong_figure_in_it_refused(tmp_path):
+    import json
+    import re
+
+    from generator.cli import main
+    from generator.verify.corpus import check_printed
+
+    folder = write_planted_corpus(tmp_path / "planted", 24, seed=2)
+    assert main(["build", str(folder), "--out", str(tmp_path / "out")]) == 0
+    findings = json.loads((tmp_path / "out" / "planted.findings.json").read_text(encoding="utf-8"))
+    assert findings["rejected"] == 0
+    reference = recompute(read_corpus(folder), Settings())
+    kinds = {o["kind"] for o in findings["observations"]}
+    assert kinds == {"corpus_consistent_heads", "corpus_head_role", "corpus_prompt_dependent", "corpus_layer_summary"}
+    for o in findings["observations"]:
+        assert check_printed(o, reference), o["text"]
+        numbers = list(re.finditer(r"\d+", o["text"]))
+        for m in numbers:  # every figure in the sentence matters
+            wrong = o["text"][:m.start()] + str(int(m.group()) + 3) + o["text"][m.end():]
+            assert not check_printed({**o, "text": wrong}, reference), wrong
+
+
+def test_a_template_that_prints_a_wrong_figure_loses_the_sentence(tmp_path):
+    import json
+
+    from generator.cli import main
+
+    folder = write_planted_corpus(tmp_path / "planted", 8, seed=3)
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "corpus_observations.j2").write_text(
+        '{% import "default:corpus_observations.j2" as d %}\n'
+        '{% macro sentence(o) %}{% if o.kind == "corpus_head_role" %}'
+        'Layer {{ o.layer }} head {{ o.head }} is a sink head on {{ o.met + 1 }} of {{ o.prompts }} prompts.'
+        '{% else %}{{ d.sentence(o) }}{% endif %}{% endmacro %}\n'
+        '{% macro interpretation(o, meta) %}{% endmacro %}{% macro implication(o, meta) %}{% endmacro %}\n',
+        encoding="utf-8")
+    assert main(["build", str(folder), "--out", str(tmp_path / "out"), "--templates", str(templates)]) == 0
+    findings = json.loads((tmp_path / "out" / "planted.findings.json").read_text(encoding="utf-8"))
+    assert findings["rejected"] >= 2
+    assert not [o for o in findings["observations"] if o["kind"] == "corpus_head_role"]

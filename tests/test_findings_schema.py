@@ -20,12 +20,13 @@ import pytest
 
 from generator.analyse.categorical_kinds import LevelException, SwappedRows
 from generator.analyse.corpus import ConsistentHeads, HeadRole, LayerSummary, PromptDependent
+from generator.analyse.corpus_tables import ConsistentCells, MeanExtreme
 from generator.analyse.numeric_kinds import Concentration, Profile, RareLevel, Region, SignStructure, Trend
 from generator.analyse.observations import ALL_KINDS as MATRIX_KINDS
 from generator.analyse.tensor import HeadGroup, HeadPatternObservation, PartialPattern, SimilarHeadGroup, SimilarHeads
 from generator.pipeline import build_bundles, find_datasets
 
-CORPUS_KINDS = (ConsistentHeads, HeadRole, PromptDependent, LayerSummary)
+CORPUS_KINDS = (ConsistentHeads, HeadRole, PromptDependent, LayerSummary, ConsistentCells, MeanExtreme)
 ALL_KINDS = MATRIX_KINDS + (HeadPatternObservation, HeadGroup, SimilarHeads, SimilarHeadGroup, PartialPattern, Region,
                              Profile, Trend, SignStructure, RareLevel, Concentration, LevelException,
                              SwappedRows) + CORPUS_KINDS

@@ -172,21 +172,10 @@ class HeadRole(CorpusObservation):
 
 
 @dataclass(frozen=True)
-class PromptDependent(CorpusObservation):
+class PromptDependent(HeadRole):
     """A head meeting ``pattern``'s rule on some prompts but not most; ``factors`` say what the data ties it to."""
 
     kind: ClassVar[str] = "corpus_prompt_dependent"
-    layer: int
-    head: int
-    pattern: str
-    met: int
-    prompts: int
-    metric: str
-    defined: int
-    mean: float
-    low: float
-    high: float
-    interval: float
     factors: list
 
 
@@ -276,7 +265,10 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float | None:
 
 
 def observations(table: CorpusTable, cs: CorpusSettings) -> list[CorpusObservation]:
-    """Consistent heads first, then focused roles by support, prompt-dependent heads, layers, unfocused roles."""
+    """Consistent heads first, then prompt-dependent heads, focused roles by support, layers, unfocused roles.
+
+    Prompt-dependent heads come before the single consistent roles because the first line already names
+    every consistent head: under the Key Observations cap, new facts go before restatements with figures."""
     n = table.prompts
     roles, dependent = [], []
     for layer in range(table.layers):
@@ -298,4 +290,4 @@ def observations(table: CorpusTable, cs: CorpusSettings) -> list[CorpusObservati
     summary = [ConsistentHeads(heads=listed, count=len({(layer, head) for layer, head, _ in listed}),
                                total=table.layers * table.heads, prompts=n, threshold=cs.consistent_min)]
     dependent.sort(key=lambda d: (-len(d.factors), -d.met, d.layer, d.head))
-    return summary + focused + dependent + layers + [r for r in roles if r.pattern not in FOCUSED]
+    return summary + dependent + focused + layers + [r for r in roles if r.pattern not in FOCUSED]

@@ -12,7 +12,9 @@ written once; then, side by side on the same files:
 
 Figures: prompts per second, bytes read per second (the corpus's bytes over the
 build's time; the two Dask passes each read every file) and its ratio to the raw
-bandwidth, peak RSS per size and its ratio between the largest and smallest size.
+bandwidth, peak RSS per size and its ratio between the largest and smallest size;
+and, apart, the analysis pass alone (read, check and classify every prompt on the
+local scheduler, no verify, no render) with its own ratio.
 Nothing is asserted; the budgets are in docs/limits.md.
 """
 
@@ -41,6 +43,18 @@ code = main(["build", sys.argv[1], "--out", sys.argv[2]])
 print(json.dumps({"seconds": time.perf_counter() - start, "code": code}))
 """
 
+_CHILD_ANALYSIS = """
+import json, sys, time
+from pathlib import Path
+import dask
+from generator.analyse.corpus import compute_table
+from generator.load.corpus import read_corpus
+from generator.settings import Settings
+start = time.perf_counter()
+table = compute_table(read_corpus(Path(sys.argv[1])), Settings())
+print(json.dumps({"seconds": time.perf_counter() - start, "code": 0}))
+"""
+
 
 def raw_read(folder: Path) -> tuple[int, float]:
     files = sorted(p for p in folder.iterdir() if p.suffix == ".npz")
@@ -60,12 +74,15 @@ def bench_corpus(sizes: tuple[int, ...] = (100, 1000), *, layers: int = 2, heads
                                           layers=layers, heads=heads, distinct=min(size, 50))
             total, read_s = raw_read(folder)
             build = _measured_build(folder, Path(tmp) / f"out-{size}")
+            analysis = _measured_build(folder, Path(tmp) / f"unused-{size}", child=_CHILD_ANALYSIS)
             runs.append({
                 "prompts": size, "bytes": total, "raw_read_mb_s": round(total / read_s / 1e6, 1),
                 "build_s": round(build["seconds"], 3), "prompts_per_s": round(size / build["seconds"], 1),
                 "build_read_mb_s": round(total / build["seconds"] / 1e6, 1),
-                "read_ratio": round((total / build["seconds"]) / (total / read_s), 4),
+                "read_ratio": _figure((total / build["seconds"]) / (total / read_s)),
                 "peak_rss_mb": round(build["peak_rss_mb"], 1),
+                "analysis_pass_s": round(analysis["seconds"], 3),
+                "analysis_pass_read_ratio": _figure((total / analysis["seconds"]) / (total / read_s)),
             })
     growth = runs[-1]["peak_rss_mb"] / runs[0]["peak_rss_mb"]
     return {"benchmark": "corpus", "shape": {"layers": layers, "heads": heads, "length": length},
@@ -75,11 +92,16 @@ def bench_corpus(sizes: tuple[int, ...] = (100, 1000), *, layers: int = 2, heads
                 ("rss_growth", growth > BUDGETS["rss_growth_max"])) if bad]}
 
 
-def _measured_build(folder: Path, out: Path) -> dict[str, Any]:
+def _figure(x: float) -> float:
+    """Four significant digits: a ratio of 0.00004 must not print as 0."""
+    return float(f"{x:.4g}")
+
+
+def _measured_build(folder: Path, out: Path, child: str = _CHILD) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in [str(Path(__file__).resolve().parents[2]),
                                                                   os.environ.get("PYTHONPATH", "")] if p)}
     with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
-        proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(folder), str(out)], env=env,
+        proc = subprocess.Popen([sys.executable, "-c", child, str(folder), str(out)], env=env,
                                 stdout=stdout, stderr=stderr)
         _, status, usage = os.wait4(proc.pid, 0)
         stdout.seek(0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +13,8 @@ from generator.settings import Settings
 
 if TYPE_CHECKING:  # analysis, verification and charts load Dask and Altair: only when a corpus is built
     from generator.analyse.corpus import CorpusAnalysis
+    from generator.analyse.corpus_tables import TableCorpusAnalysis
+    from generator.verify.corpus import Reference
 
 SUFFIXES: frozenset[str] = frozenset()
 """A corpus is a folder, recognised by its corpus.yml (see :func:`generator.load.corpus.is_corpus`)."""
@@ -26,8 +29,10 @@ class LoadedCorpus:
 
 @dataclass(frozen=True)
 class CheckedCorpus:
-    analysis: CorpusAnalysis
+    analysis: CorpusAnalysis | TableCorpusAnalysis
     rejected: int
+    reference: Reference | None = None
+    """The verify stage's recomputation, kept to check the sentences once they are printed."""
 
 
 def sidecar(path: Path):
@@ -43,16 +48,38 @@ def load(path: Path, meta: CorpusMeta, settings: Settings) -> LoadedCorpus:
 def analyse(loaded: LoadedCorpus) -> CheckedCorpus:
     """Analyse on Dask, then keep the observations the verify stage re-derives from the files."""
     from generator.analyse.corpus import CorpusAnalysis, analyse_corpus
+    from generator.analyse.corpus_tables import TableCorpusAnalysis, analyse_tables
     from generator.verify.corpus import check, recompute
+    from generator.verify.corpus_tables import check_table, recompute_tables
 
+    if loaded.source.kind == "table":
+        tables = analyse_tables(loaded.source, loaded.settings)
+        ref = recompute_tables(loaded.source, loaded.settings)
+        kept = [o for o in tables.observations if check_table(o.fields(), ref)]
+        return CheckedCorpus(TableCorpusAnalysis(tables.stack, kept), len(tables.observations) - len(kept))
     analysis = analyse_corpus(loaded.source, loaded.settings)
     reference = recompute(loaded.source, loaded.settings)
     kept = [o for o in analysis.observations if check(o.fields(), reference)]
-    return CheckedCorpus(CorpusAnalysis(analysis.table, kept), len(analysis.observations) - len(kept))
+    return CheckedCorpus(CorpusAnalysis(analysis.table, kept), len(analysis.observations) - len(kept), reference)
 
 
 def render(loaded: LoadedCorpus, checked: CheckedCorpus, *, slug: str, templates_dir: Path | None) -> ReportBundle:
+    from generator.analyse.corpus import CorpusAnalysis
     from generator.render.corpus import render_corpus
+    from generator.render.corpus_tables import render_table_corpus
+    from generator.verify.corpus import check_printed
 
-    return render_corpus(loaded.source, checked.analysis, rejected=checked.rejected, settings=loaded.settings,
-                         slug=slug, templates_dir=templates_dir)
+    if loaded.source.kind == "table":
+        return render_table_corpus(loaded.source, checked.analysis, rejected=checked.rejected,
+                                   settings=loaded.settings, slug=slug, templates_dir=templates_dir)
+    bundle = render_corpus(loaded.source, checked.analysis, rejected=checked.rejected, settings=loaded.settings,
+                           slug=slug, templates_dir=templates_dir)
+    printed = json.loads(bundle.files[f"{slug}.findings.json"])["observations"]
+    holds = [check_printed(o, checked.reference) for o in printed]
+    if all(holds):
+        return bundle
+    # a sentence that does not say what the files say is left out, and the page made again without it
+    kept = [o for o, ok in zip(checked.analysis.observations, holds) if ok]
+    return render_corpus(loaded.source, CorpusAnalysis(checked.analysis.table, kept),
+                         rejected=checked.rejected + holds.count(False), settings=loaded.settings, slug=slug,
+                         templates_dir=templates_dir)

@@ -23,7 +23,9 @@ from typing import Any, Sequence
 
 from generator.errors import InputError, Problem
 from generator.load.sidecar import _load_yaml, _mapping, _text
-from generator.load.table import read_input
+from generator.load.dataset import Matrix
+from generator.load.sidecar import VALUE_KINDS
+from generator.load.table import TABLE_SUFFIXES, byte_limit, read_input, read_matrix
 from generator.load.tensor import SUFFIXES as TENSOR_SUFFIXES
 from generator.load.tensor import TensorData, load_tensor
 from generator.settings import Settings
@@ -31,9 +33,10 @@ from generator.settings import Settings
 CORPUS_FILE = "corpus.yml"
 KNOWN_KEYS = {
     "title": "str", "description": "str", "context": "str", "model": "str",
-    "selection": "str (how the prompts were chosen)", "values": "attention", "settings": "mapping",
+    "selection": "str (how the prompts were chosen)", "values": "attention (tensors) or effect/other (tables)",
+    "settings": "mapping",
 }
-SHARD_SUFFIXES = tuple(TENSOR_SUFFIXES)
+SHARD_SUFFIXES = tuple(sorted(set(TENSOR_SUFFIXES) | set(TABLE_SUFFIXES)))
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class CorpusMeta:
     model: str | None = None
     selection: str | None = None
     """How the prompts were chosen, in the user's words."""
+    values: str | None = None
+    """What the numbers mean (as a sidecar's ``values``); a tensor corpus holds attention."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,8 @@ class CorpusSource:
     meta: CorpusMeta
     overrides: dict
     shards: tuple[Path, ...]
+    kind: str = "tensor"
+    """``tensor`` (one attention tensor per prompt) or ``table`` (one table with the same axes per prompt)."""
 
 
 def is_corpus(path: Path) -> bool:
@@ -92,9 +99,10 @@ def read_corpus_file(folder: Path) -> tuple[CorpusMeta, dict[str, Any], Path]:
         if key not in KNOWN_KEYS:
             raise InputError.at(src, f"key '{key}'", f"unknown key; known keys: {', '.join(sorted(KNOWN_KEYS))}")
     values = _text(raw, "values", src)
-    if values not in (None, "attention"):
-        raise InputError.at(src, "key 'values'", f"a corpus of tensors holds attention probabilities, not {values!r}")
-    meta = CorpusMeta(**{k: _text(raw, k, src) for k in ("title", "description", "context", "model", "selection")})
+    if values not in (None, *VALUE_KINDS):
+        raise InputError.at(src, "key 'values'", f"expected one of {', '.join(VALUE_KINDS)}, got {values!r}")
+    meta = CorpusMeta(**{k: _text(raw, k, src) for k in ("title", "description", "context", "model", "selection",
+                                                          "values")})
     return meta, dict(_mapping(raw, "settings", src, None)), spec
 
 
@@ -112,7 +120,19 @@ def read_corpus(folder: Path, meta: CorpusMeta | None = None) -> CorpusSource:
     if not shards:
         raise InputError.at(str(folder / CORPUS_FILE), "",
                             f"the corpus folder holds no prompt files ({', '.join(SHARD_SUFFIXES)})")
-    return CorpusSource(name=folder.resolve().name, folder=folder, meta=meta, overrides=overrides, shards=shards)
+    tables = [p.suffix.lower() in TABLE_SUFFIXES for p in shards]
+    if any(tables) and not all(tables):
+        raise InputError.at(str(folder / CORPUS_FILE), "", "the corpus mixes tables and tensors; one corpus holds "
+                            f"one kind (first table: {shards[tables.index(True)].name}, first tensor: "
+                            f"{shards[tables.index(False)].name})")
+    kind = "table" if all(tables) else "tensor"
+    if kind == "tensor" and meta.values not in (None, "attention"):
+        raise InputError.at(str(folder / CORPUS_FILE), "key 'values'",
+                            f"a corpus of tensors holds attention probabilities, not {meta.values!r}")
+    if kind == "table" and meta.values == "categories":
+        raise InputError.at(str(folder / CORPUS_FILE), "key 'values'", "a corpus of tables needs numbers, not categories")
+    return CorpusSource(name=folder.resolve().name, folder=folder, meta=meta, overrides=overrides, shards=shards,
+                        kind=kind)
 
 
 def _is_shard(path: Path) -> bool:
@@ -136,6 +156,23 @@ def read_shard(path: str, settings: Settings) -> Shard:
     data = load_tensor(path, tolerance=settings.tensor.row_sum_tolerance, max_elements=settings.tensor.max_elements,
                        square=True, raw=raw)
     return Shard(file=path, sha256=hashlib.sha256(raw).hexdigest(), size=len(raw), data=data)
+
+
+@dataclass(frozen=True)
+class TableShard:
+    """One prompt's table, read and validated, with the hash and size of exactly the bytes parsed."""
+
+    file: str
+    sha256: str
+    size: int
+    matrix: Matrix
+
+
+def read_table_shard(path: str, settings: Settings) -> TableShard:
+    """Read one table of a table corpus; raises InputError naming the file and the place."""
+    raw = read_input(Path(path), byte_limit(settings.input))
+    matrix = read_matrix(Path(path), settings.input, categorical=False, raw=raw)
+    return TableShard(file=path, sha256=hashlib.sha256(raw).hexdigest(), size=len(raw), matrix=matrix)
 
 
 def run_tasks(tasks: Sequence[Any]) -> list[Any]:

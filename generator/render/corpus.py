@@ -51,7 +51,9 @@ def _render(source, analysis, rejected, settings, slug, templates_dir) -> Report
     for o in analysis.observations:
         fields = jsonable(o.fields())
         observations.append({**fields, "text": one_line(say.sentence(fields))})
-    key = [o for o in observations if o["kind"] != "corpus_head_role" or o["pattern"] in FOCUSED]
+    listed = [o for o in observations if o["kind"] != "corpus_head_role" or o["pattern"] in FOCUSED]
+    key = listed[:settings.report.max_key_observations]
+    shown = {id(o) for o in key}
     numbers = {id(o): i for i, o in enumerate(key, start=1)}
     interpretations, implications = [], []
     for o in key:
@@ -66,14 +68,16 @@ def _render(source, analysis, rejected, settings, slug, templates_dir) -> Report
     image = static_image(spec, png=False) if settings.chart.static_image else None
     links = {"table": f"{slug}.prompts.parquet", "spec": f"{slug}.vl.json", "findings": f"{slug}.findings.json",
              "image": f"{slug}.svg" if image is not None else None}
+    # A layer's section lists all its heads' claims; its summary only when Key Observations did not print it.
     by_layer = [{"layer": layer, "observations": [o for o in observations if o.get("layer") == layer
-                                                   and o["kind"] != "corpus_layer_summary"]}
+                                                   and (o["kind"] != "corpus_layer_summary" or id(o) not in shown)]}
                 for layer in range(table.layers)]
     context = {
         "title": title, "meta": meta, "source_name": Path(source.folder).name, "sha256": sha, "version": __version__,
         "prompts": table.prompts, "layers": table.layers, "heads": table.heads,
         "min_length": int(table.lengths.min()), "max_length": int(table.lengths.max()), "repeated": repeated,
         "by_layer": by_layer, "key_observations": key, "interpretations": interpretations,
+        "detail_observations": [o for o in listed if id(o) not in shown and "layer" not in o],
         "implications": implications, "files": links,
         "chart": {"id": f"ar-chart-{slug}", "spec_json": text.json_script([spec]),
                   "alt": f"Heatmap of {table.layers} layers by {table.heads} heads coloured by the pattern each head "

@@ -13,6 +13,7 @@ printed only if what it says matches this recomputation. It never imports
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -344,3 +345,183 @@ def _check_consistent(f: dict, ref: Reference) -> bool:
     return (sorted(f["heads"]) == sorted(expected) and f["count"] == len({(a, b) for a, b, _ in expected})
             and f["total"] == layers * heads
             and f["prompts"] == len(ref.prompts) and f["threshold"] == ref.settings.corpus.consistent_min)
+
+
+# --- the sentences as printed -------------------------------------------------------------
+#
+# The checks above read the findings fields. These read the sentence exactly as printed (the
+# findings' ``text``, which is the page's line) and check every number and head in it against the
+# same recomputation, so a template that printed a wrong figure or a field the check never saw is
+# caught too. A sentence these patterns cannot read counts as not checked, so it is not printed.
+
+NOUNS = {
+    "previous-token head": "previous_token", "next-token head": "next_token", "self-attending head": "self",
+    "sink head": "sink", "broad head": "broad", "block (segment-local) head": "block",
+    "duplicate-token head": "duplicate_token", "induction head": "induction",
+}
+_NUM = r"(−?[0-9][0-9.e+−]*)"
+_DIST = (rf"\((?P<metric>[a-z-]+) score mean {_NUM}, central (?P<pct>\d+)% of the (?P<defined>\d+) prompts that "
+         rf"define it {_NUM}–{_NUM}\)")
+_ROLE = re.compile(rf"^Layer (?P<layer>\d+) head (?P<head>\d+) is an? (?P<noun>[a-z() -]+?) on (?P<only>only )?"
+                   rf"(?P<met>\d+) of (?P<prompts>\d+) prompts {_DIST}(?P<rest>.*)$")
+_REPEAT = re.compile(r"^it depends on repetition — (\d+) of (\d+) prompts that repeat themselves, (\d+) of (\d+) others$")
+_LENGTH = re.compile(rf"^it depends on length — Spearman correlation of its score with prompt length {_NUM}; "
+                     rf"(\d+) of (\d+) prompts of up to {_NUM} tokens, (\d+) of (\d+) longer ones$")
+_NONE = "; neither prompt length nor repetition accounts for which prompts."
+
+
+def _value(printed: str) -> float:
+    return float(printed.replace("−", "-"))
+
+
+def stands_for(printed: str, true: float, digits: int) -> bool:
+    """``printed`` is ``true`` shown to ``digits`` significant digits (or within the float32 slack)."""
+    p = _value(printed)
+    half = 0.5 * 10 ** (math.floor(math.log10(abs(true))) - digits + 1) if true else 0.0
+    return abs(p - true) <= half + TOL
+
+
+def check_printed(fields: dict, ref: Reference) -> bool:
+    """Read the printed sentence and check it states exactly what the recomputation gives."""
+    text = fields.get("text", "")
+    try:
+        if fields["kind"] in ("corpus_head_role", "corpus_prompt_dependent"):
+            return _printed_role(text, fields["kind"], ref)
+        if fields["kind"] == "corpus_consistent_heads":
+            return _printed_consistent(text, ref)
+        if fields["kind"] == "corpus_layer_summary":
+            return _printed_layer(text, ref)
+    except (ValueError, KeyError, IndexError):
+        return False
+    return False
+
+
+def _printed_role(text: str, kind: str, ref: Reference) -> bool:
+    m = _ROLE.match(text)
+    if not m or m["noun"] not in NOUNS or bool(m["only"]) != (kind == "corpus_prompt_dependent"):
+        return False
+    layer, head, pattern = int(m["layer"]), int(m["head"]), NOUNS[m["noun"]]
+    measure = MEASURE.get(pattern, pattern)
+    if m["metric"] != measure.replace("_", "-"):
+        return False
+    claim = {"layer": layer, "head": head, "pattern": pattern, "metric": measure, "met": int(m["met"]),
+             "prompts": int(m["prompts"]), "defined": int(m["defined"])}
+    layers, heads = ref.prompts[0].met["self"].shape
+    if not (0 <= layer < layers and 0 <= head < heads):
+        return False
+    values = ref.values(layer, head, measure)
+    interval = ref.settings.corpus.interval
+    if int(m["pct"]) != round(interval * 100) or not values:
+        return False
+    tail = (1 - interval) / 2
+    mean, low, high = m.group(8), m.group(11), m.group(12)
+    numbers_hold = (stands_for(mean, sum(values) / len(values), 3) and stands_for(low, _quantile(values, tail), 3)
+                    and stands_for(high, _quantile(values, 1 - tail), 3))
+    counts_hold = ((sum(ref.met(layer, head, pattern)), len(ref.prompts), len(values))
+                   == (claim["met"], claim["prompts"], claim["defined"]))
+    cs = ref.settings.corpus
+    n = claim["prompts"]
+    if not (numbers_hold and counts_hold):
+        return False
+    if kind == "corpus_head_role":
+        return m["rest"] == "." and claim["met"] >= cs.consistent_min * n
+    if not (pattern in FOCUSED and cs.dependent_min * n <= claim["met"] < cs.consistent_min * n):
+        return False
+    actual = _factors({**claim, "interval": interval}, ref)
+    rest = m["rest"]
+    if rest == _NONE:
+        return not actual
+    if not (rest.startswith(": ") and rest.endswith(".")):
+        return False
+    parts = re.split(r"; (?=it depends on )", rest[2:-1])
+    if len(parts) != len(actual):
+        return False
+    for part, factor in zip(parts, actual):
+        if factor["factor"] == "repetition":
+            r = _REPEAT.match(part)
+            if not r or [int(x) for x in r.groups()] != [factor["met_repeated"], factor["repeated"],
+                                                         factor["met_other"], factor["other"]]:
+                return False
+        else:
+            r = _LENGTH.match(part)
+            if not r or not stands_for(r.group(1), factor["correlation"], 2):
+                return False
+            if [int(r.group(k)) for k in (2, 3, 5, 6)] != [factor["met_short"], factor["short"], factor["met_long"],
+                                                          factor["long"]]:
+                return False
+            if not stands_for(r.group(4), factor["median_length"], 4):
+                return False
+    return True
+
+
+def _heads_phrase(text: str) -> list[tuple[int, int]] | None:
+    """'layer 0 head 5, layer 1 head 0 and 40 more' -> the listed heads (None if it cannot be read)."""
+    items = re.split(r", | and ", text)
+    heads = []
+    for item in items:
+        m = re.fullmatch(r"layer (\d+) head (\d+)", item)
+        if m:
+            heads.append((int(m[1]), int(m[2])))
+        elif not re.fullmatch(r"\d+ more", item):
+            return None
+    return heads
+
+
+def _printed_consistent(text: str, ref: Reference) -> bool:
+    cs = ref.settings.corpus
+    layers, heads = ref.prompts[0].met["self"].shape
+    expected = [(layer, head, rule) for layer in range(layers) for head, rule in _roles(ref, layer)[0]]
+    pct = round(cs.consistent_min * 100)
+    n = len(ref.prompts)
+    if not expected:
+        return text == (f"None of the {layers * heads} heads holds a focused role on at least {pct}% of the "
+                        f"{n} prompts.")
+    head = f"{len({(a, b) for a, b, _ in expected})} of {layers * heads} heads hold a focused role on at least {pct}% of the {n} prompts: "
+    if not (text.startswith(head) and text.endswith(".")):
+        return False
+    groups = text[len(head):-1].split("; ")
+    by_rule: dict[str, list] = {}
+    for layer, h, rule in expected:
+        by_rule.setdefault(rule, []).append((layer, h))
+    if len(groups) != len(by_rule):
+        return False
+    for group in groups:
+        m = re.fullmatch(r"(\d+) (.+?) \(((?:layer \d+ head \d+|\d+ more)(?:(?:, | and )(?:layer \d+ head \d+|\d+ more))*)\)",
+                         group)
+        if not m:
+            return False
+        noun = m[2] if m[2] in NOUNS else m[2][:-1] if m[2].endswith("s") else m[2]
+        rule = NOUNS.get(noun)
+        listed = _heads_phrase(m[3])
+        if rule not in by_rule or listed is None or int(m[1]) != len(by_rule[rule]):
+            return False
+        if listed != by_rule[rule][:len(listed)]:
+            return False
+    return True
+
+
+def _printed_layer(text: str, ref: Reference) -> bool:
+    m = re.fullmatch(r"Layer (\d+): (\d+) of (\d+) heads hold a focused role on at least (\d+)% of prompts"
+                     r"(?: \((.+?)\))?, and (\d+) (?:is|are) prompt-dependent(?: \((.+)\))?\.", text)
+    if not m:
+        return False
+    layer = int(m[1])
+    layers, heads = ref.prompts[0].met["self"].shape
+    if not 0 <= layer < layers:
+        return False
+    consistent, dependent = _roles(ref, layer)
+
+    def listed(phrase):
+        if phrase is None:
+            return []
+        out = []
+        for item in phrase.split(", "):
+            h = re.fullmatch(r"head (\d+) (.+)", item)
+            if not h or h[2] not in NOUNS:
+                raise ValueError(item)
+            out.append([int(h[1]), NOUNS[h[2]]])
+        return out
+
+    return (int(m[2]) == len(consistent) and int(m[3]) == heads
+            and int(m[4]) == round(ref.settings.corpus.consistent_min * 100) and listed(m[5]) == consistent
+            and int(m[6]) == len(dependent) and listed(m[7]) == dependent)
