@@ -287,8 +287,11 @@ def check_sentence(text: str, raw: Raw, levels: dict) -> None:
         return
     m = re.fullmatch(r"(.+?): (\w+) at (\d+) \w+: (.+?)(?: \(each range (?:in steps of (\S+)|takes every (\d+)\w\w \w+)\))?, "
                      r"peaking at (\S+) at \w+ (.+?); these cells hold (\S+)% of the total \|value\|\.", text)
-    if m and not m.group(1)[:1].isupper():  # a row's profile: where it holds a strong level, its peak and share
-        [row] = _names(m.group(1), raw, raw.rows)
+    if m:  # a row's profile: where it holds a strong level, its peak and share
+        try:
+            [row] = _names(m.group(1), raw, raw.rows)
+        except AssertionError:
+            return  # a column's profile ('Column 3: …'), its rows read by value: the verify stage checks it
         actual = [c for c in raw.columns if levels.get((row, c)) == m.group(2)]
         assert len(actual) == int(m.group(3)), text
         named = _ranges(m.group(4), m.group(5) or m.group(6), raw)

@@ -56,10 +56,12 @@ def analyse(loaded: LoadedCorpus) -> CheckedCorpus:
         tables = analyse_tables(loaded.source, loaded.settings)
         ref = recompute_tables(loaded.source, loaded.settings)
         kept = [o for o in tables.observations if check_table(o.fields(), ref)]
+        _strict(loaded, [o for o in tables.observations if o not in kept])
         return CheckedCorpus(TableCorpusAnalysis(tables.stack, kept), len(tables.observations) - len(kept))
     analysis = analyse_corpus(loaded.source, loaded.settings)
     reference = recompute(loaded.source, loaded.settings)
     kept = [o for o in analysis.observations if check(o.fields(), reference)]
+    _strict(loaded, [o for o in analysis.observations if o not in kept])
     return CheckedCorpus(CorpusAnalysis(analysis.table, kept), len(analysis.observations) - len(kept), reference)
 
 
@@ -78,8 +80,21 @@ def render(loaded: LoadedCorpus, checked: CheckedCorpus, *, slug: str, templates
     holds = [check_printed(o, checked.reference) for o in printed]
     if all(holds):
         return bundle
+    _strict(loaded, [o for o, ok in zip(printed, holds) if not ok])
     # a sentence that does not say what the files say is left out, and the page made again without it
     kept = [o for o, ok in zip(checked.analysis.observations, holds) if ok]
     return render_corpus(loaded.source, CorpusAnalysis(checked.analysis.table, kept),
                          rejected=checked.rejected + holds.count(False), settings=loaded.settings, slug=slug,
                          templates_dir=templates_dir)
+
+
+def _strict(loaded: LoadedCorpus, refuted: list) -> None:
+    """Under ``verify.strict`` a corpus claim the verify stage does not confirm stops the build, naming it."""
+    if refuted and loaded.settings.verify.strict:
+        from generator.errors import InputError, Problem
+
+        def text(o) -> str:
+            return o["text"] if isinstance(o, dict) else f"{o.kind} {o.fields()}"
+
+        raise InputError([Problem(str(loaded.source.folder), "verify", f"not confirmed: {text(o)!r}") for o in refuted])
+

@@ -359,7 +359,7 @@ NOUNS = {
     "sink head": "sink", "broad head": "broad", "block (segment-local) head": "block",
     "duplicate-token head": "duplicate_token", "induction head": "induction",
 }
-_NUM = r"(−?[0-9][0-9.e+−]*)"
+_NUM = r"(≈?−?[0-9][0-9.e+−]*)"  # '≈' marks a rounded number (docs/reading-a-report.md)
 _DIST = (rf"\((?P<metric>[a-z-]+) score mean {_NUM}, central (?P<pct>\d+)% of the (?P<defined>\d+) prompts that "
          rf"define it {_NUM}–{_NUM}\)")
 _ROLE = re.compile(rf"^Layer (?P<layer>\d+) head (?P<head>\d+) is an? (?P<noun>[a-z() -]+?) on (?P<only>only )?"
@@ -371,14 +371,21 @@ _NONE = "; neither prompt length nor repetition accounts for which prompts."
 
 
 def _value(printed: str) -> float:
-    return float(printed.replace("−", "-"))
+    return float(printed.lstrip("≈").replace("−", "-"))
 
 
 def stands_for(printed: str, true: float, digits: int) -> bool:
-    """``printed`` is ``true`` shown to ``digits`` significant digits (or within the float32 slack)."""
+    """``printed`` is ``true`` exactly (within the float32 slack), or, marked '≈', rounded to at most
+    ``digits`` significant digits: within half a unit of its last digit."""
     p = _value(printed)
-    half = 0.5 * 10 ** (math.floor(math.log10(abs(true))) - digits + 1) if true else 0.0
-    return abs(p - true) <= half + TOL
+    if not printed.startswith("≈"):
+        return abs(p - true) <= TOL
+    mantissa = printed.lstrip("≈−-").split("e")[0]
+    places = len(mantissa.split(".")[1]) if "." in mantissa else 0
+    exponent = int(printed.split("e")[1].replace("−", "-")) if "e" in printed else 0
+    shown = sum(c.isdigit() for c in mantissa.lstrip("0."))
+    half = 0.5 * 10 ** (exponent - places)
+    return shown <= digits and abs(p - true) <= half + TOL
 
 
 def check_printed(fields: dict, ref: Reference) -> bool:

@@ -130,7 +130,10 @@ def check_profile(claim, ev) -> None:
         named, more = _row_ranges(ev, m.group(5), m.group(6))
         peak = ev.row(m.group(8))
     where = np.flatnonzero(codes).tolist()
-    if more or where != named or len(where) != int(m.group(3)):
+    if not by_row:
+        where = sorted(where, key=lambda k: ev.rows.numbers[k])  # numbered rows are listed by value
+    listed = where[: len(named)] == named and len(named) < len(where) if more else where == named
+    if not listed or len(where) != int(m.group(3)):
         raise Untrue(f"the {ev.names[level]} cells are at {len(where)} places, not those named")
     if len(where) > 0.5 * int((line >= 0).sum()):
         raise Untrue("more than half the line: not a profile")
@@ -175,7 +178,7 @@ def _row_ranges(ev, text: str, step_note: str | None = None) -> tuple[list[int],
         return readings[0]
 
     parts, more = listing(text, one)
-    return sorted(k for p in parts for k in p), more
+    return sorted((k for p in parts for k in p), key=lambda k: ev.rows.numbers[k]), more
 
 
 def _spearman(series: np.ndarray) -> float:
@@ -305,7 +308,7 @@ def check_rare_level(claim, ev) -> None:
         r = ev.row(g.group(1))
         cols, more = listing(g.group(2), ev.column)
         actual = np.flatnonzero(held[r]).tolist()
-        if more or cols != actual:
+        if (cols != actual[: len(cols)] or len(cols) + more != len(actual)) if more else cols != actual:
             raise Untrue(f"in {ev.rows.texts[r]!r} the {ev.names[level]} cells are not those named")
         listed.append(r)
     rows_held = np.flatnonzero(held.any(axis=1)).tolist()
