@@ -35,6 +35,8 @@ LABEL_KINDS = {
                        min_size=2, max_size=8, unique=True),
     "punctuation": st.lists(st.sampled_from(["a, b", "a", "b", "x and y", "x", "c: d", "e–f", "(g)", "h; i", "1.", "#j"]),
                             min_size=2, max_size=6, unique=True),
+    "whitespace": st.lists(st.sampled_from(["the", "the ", " the", "The", "a b", "a  b", "a\tb", "x"]), min_size=2,
+                           max_size=6, unique=True),
     "long_prefix": st.lists(st.sampled_from(["p" * 90 + s for s in ("a", "b", "ca", "cb", "")]), min_size=2, max_size=4,
                             unique=True),
 }
@@ -108,11 +110,18 @@ class Raw:
         printed = printed.strip()
         if len(printed) > 2 and printed[0] == "“" and printed[-1] == "”":  # a label holding a separator
             printed = printed[1:-1]
-        hits = [x for x in axis if " ".join(x.split()) == printed
+        hits = [x for x in axis if _shown(x) == printed
                 or (_num(printed) is not None and _num(x) == _num(printed))
                 or (printed.endswith("…") and x.startswith(printed[:-1]) and x != printed[:-1])]
         assert len(hits) == 1, f"{printed!r} names {len(hits)} labels of {axis}"
         return hits[0]
+
+
+def _shown(label: str) -> str:
+    """A label as docs/reading-a-report.md says it prints: a single space between words as a space, any
+    other space as ␣, a tab as ⇥."""
+    return re.sub(r"\s+", lambda m: " " if m.group() == " " and 0 < m.start() and m.end() < len(label)
+                  else m.group().replace(" ", "␣").replace("\t", "⇥"), label)
 
 
 def _num(text: str):

@@ -23,7 +23,7 @@ _BOM = b"\xef\xbb\xbf"
 
 
 def read_wide(raw: bytes, text: str, delimiter: str) -> tuple[list[str], list[str], np.ndarray] | None:
-    """(header cells stripped, row label cells, float values with NaN for empty cells), or None.
+    """(header cells as spelt, row label cells, float values with NaN for empty cells), or None.
 
     ``raw`` is the file's bytes and ``text`` the same decoded (already checked to be
     UTF-8 without NUL characters). Values are in file column order.
@@ -36,8 +36,8 @@ def read_wide(raw: bytes, text: str, delimiter: str) -> tuple[list[str], list[st
         [record] = list(csv.reader([first], delimiter=delimiter, strict=True))
     except (csv.Error, ValueError):
         return None
-    header = [cell.strip() for cell in record]
-    if len(header) < 2 or not any(header):
+    header = list(record)  # as spelt: column labels keep their spaces
+    if len(header) < 2 or not any(h.strip() for h in header):
         return None  # the plain path skips blank lines or refuses the header, and names why
     if not _fields_fit(raw, delimiter):
         return None

@@ -37,10 +37,15 @@ _MISSING = object()
 class _Table:
     """Header plus raw cells, each row with the place a user would look for it."""
 
-    header: list[str]
+    header: list[str]  # as the file spells it: a wide table's column labels keep their spaces
     rows: list[list[Any]]
     places: list[str]
     cell_place: str  # how a cell is named: "column" for CSV, "key" for JSON
+
+    @property
+    def names(self) -> list[str]:
+        """The header as field names (a tidy table's row/column/value), padding dropped."""
+        return [str(h).strip() for h in self.header]
 
 
 #: Bytes per cell a table file may spend before it is refused unread (see input.max_cells):
@@ -77,7 +82,7 @@ def read_matrix(path: Path, settings: InputSettings, *, categorical: bool | None
     if not table.rows:
         raise InputError.at(src, "file", "no data rows (only a header)")
     names = (settings.row_column, settings.column_column, settings.value_column)
-    if all(name in table.header for name in names):
+    if all(name in table.names for name in names):
         cells = _tidy_cells(table, names, src)
     else:
         columns = _wide_columns(table, src, settings.max_cells)
@@ -88,7 +93,7 @@ def read_matrix(path: Path, settings: InputSettings, *, categorical: bool | None
     if len(cells) > settings.max_cells:
         raise InputError.at(src, "file", f"{len(cells)} cells exceed the limit of {settings.max_cells} (setting input.max_cells)")
     matrix = _build_matrix(cells, src, categorical, categories)
-    if all(name in table.header for name in names) and names[:2] != ("row", "column"):
+    if all(name in table.names for name in names) and names[:2] != ("row", "column"):
         matrix = dataclasses.replace(matrix, axis_names=(str(names[0]), str(names[1])))
     return matrix
 
@@ -153,7 +158,7 @@ def _read_delimited(text: str, delimiter: str, src: str, max_cells: int) -> _Tab
             if not any(cell.strip() for cell in record):
                 continue
             if not header:
-                header = [cell.strip() for cell in record]
+                header = list(record)  # column labels keep their spaces; field names are compared stripped
                 continue
             if len(record) != len(header):
                 raise InputError.at(src, f"line {reader.line_num}",
@@ -255,7 +260,7 @@ class _Cell:
 
 
 def _tidy_cells(table: _Table, names: tuple[str, str, str], src: str) -> list[_Cell]:
-    r_i, c_i, v_i = (table.header.index(n) for n in names)
+    r_i, c_i, v_i = (table.names.index(n) for n in names)
     cells = []
     for row, place in zip(table.rows, table.places):
         label_r, label_c = _label(row[r_i]), _label(row[c_i])
@@ -329,7 +334,7 @@ def _arrow_wide(raw: bytes, text: str, delimiter: str, settings: InputSettings) 
         return None
     header, labels, values = parsed
     names = (settings.row_column, settings.column_column, settings.value_column)
-    if all(name in header for name in names) or values.size > settings.max_cells:
+    if all(name in [h.strip() for h in header] for name in names) or values.size > settings.max_cells:
         return None
     columns = [_label(name) for name in header[1:]]
     if "" in columns or len(set(columns)) != len(columns):
@@ -401,14 +406,15 @@ def _label(raw: Any) -> Label:
         return str(raw)  # a NaN or infinite label (JSON, Parquet) reads as the text a CSV would give
     if isinstance(raw, (int, float)):
         return int(raw) if isinstance(raw, float) and raw.is_integer() else raw
-    text = " ".join(str(raw).split())
-    if _INT.fullmatch(text):
-        return int(text)
+    text = str(raw)  # kept exactly: "the" and "the " are two labels (the page makes the space visible)
+    bare = text.strip()  # but space around a number does not make it another number
+    if _INT.fullmatch(bare):
+        return int(bare)
     try:
-        number = float(text)
+        number = float(bare)
     except ValueError:
         return text
-    return number if math.isfinite(number) and repr(number) == text else text
+    return number if math.isfinite(number) and repr(number) == bare else text
 
 
 def _value(raw: Any) -> Any:

@@ -220,7 +220,7 @@ def _noun(title: str | None, default: str) -> str:
 
 
 def _legend(grid: LevelGrid, analysis: Analysis, settings: Settings) -> list[dict]:
-    return [{"name": name, "colour": level_colour(name, i, settings.chart),
+    return [{"name": text.distinguishable(name), "colour": level_colour(name, i, settings.chart),
              "count": analysis.facts.level_counts.get(name, 0)} for i, name in enumerate(grid.scheme.names)]
 
 

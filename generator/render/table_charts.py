@@ -31,7 +31,7 @@ from generator.render.figure import (
     text_axis,
     value_scale,
 )
-from generator.render.text import number, visible
+from generator.render.text import distinguishable, number, visible
 from generator.settings import ChartSettings
 
 MISSING = "(missing)"
@@ -103,11 +103,12 @@ def heatmap(grid: LevelGrid, view: ChartView, settings: ChartSettings, *, title:
     """
     # Labels and level names reach an SVG: control characters are made visible first
     # (an unescapable control character makes vl-convert abort the whole process).
-    column_labels = [visible(c) for c in view.columns]
-    rows = [visible(r) for r in view.rows]
+    column_labels = [distinguishable(c) if isinstance(c, str) else c for c in view.columns]
+    rows = [distinguishable(r) if isinstance(r, str) else r for r in view.rows]
     records = []
     for i, label in enumerate(view.rows):
-        record = {"r": visible(label), "l": [MISSING if x is None else visible(x) for x in view.levels[i]]}
+        record = {"r": distinguishable(label) if isinstance(label, str) else label,
+                  "l": [MISSING if x is None else visible(x) for x in view.levels[i]]}
         if view.values is not None:
             record["v"] = view.values[i]
         records.append(record)

@@ -97,6 +97,24 @@ def plain(value: Any) -> str:
     return _flatten(str(value))
 
 
+#: How a label's whitespace prints when a single space between words would hide it (docs/reading-a-report.md).
+SPACE_SIGNS = {" ": "␣", "\t": "⇥", "\n": "↵", "\r": "↵"}
+
+
+def distinguishable(value: Any) -> str:
+    """A label as a reader can tell it apart from another: a single space between words stays a space;
+    leading, trailing or repeated spaces print as ␣, tabs as ⇥, line breaks as ↵, any other whitespace
+    and every control character as U+XXXX. So "the" and "the " never print alike."""
+    text = _BIDI.sub(lambda m: f"U+{ord(m.group()):04X}", str(value))
+
+    def shown(m: re.Match) -> str:
+        if m.group() == " " and 0 < m.start() and m.end() < len(text):
+            return " "
+        return "".join(SPACE_SIGNS.get(c, f"U+{ord(c):04X}") for c in m.group())
+
+    return re.sub(r"\s+", shown, text)
+
+
 def _flatten(text: str) -> str:
     text = _BIDI.sub(lambda m: f"U+{ord(m.group()):04X}", text)
     return " ".join(text.split())
@@ -249,7 +267,7 @@ def label(value: Any, limit: int = 80, names: dict[str, str] | None = None) -> s
         return exact(value)
     if names and isinstance(value, str) and value in names:
         return quoted(names[value])
-    text = plain(value)
+    text = distinguishable(value)
     return quoted(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
@@ -271,14 +289,14 @@ def distinct_cuts(labels: Iterable[Any], limit: int) -> dict[str, str]:
     with any other label of the axis; when that is the whole label, it prints whole.
     Only labels whose cut differs from the plain one are returned (most pages: none).
     """
-    texts = sorted({plain(x) for x in labels if isinstance(x, str)})
+    texts = sorted({distinguishable(x) for x in labels if isinstance(x, str)})
     shared = {t: 0 for t in texts}
     for x, y in zip(texts, texts[1:]):  # the longest common prefix is with a sorted neighbour
         n = len(os.path.commonprefix([x, y]))
         shared[x], shared[y] = max(shared[x], n), max(shared[y], n)
     out: dict[str, str] = {}
     for x in dict.fromkeys(v for v in labels if isinstance(v, str)):
-        whole = plain(x)
+        whole = distinguishable(x)
         if len(whole) <= limit:
             continue
         stem = max(limit - 1, shared[whole] + 1)

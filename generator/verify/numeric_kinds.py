@@ -53,7 +53,7 @@ def _axis_span(ev, text: str, rows: bool) -> tuple[int, int]:
         return i, i
     except Untrue:
         pass
-    m = re.fullmatch(r"[a-z][a-z-]*s (.+?)(?:–| to )(.+)", text)
+    m = re.fullmatch(r"[a-z][a-z-]*s ((?:“[^”]*”|[^“])+?)(?:–| to )(.+)", text)  # no cut inside a quoted label
     if not m:
         raise Untrue(f"cannot read {text!r} as a span")
     return axis.identify(m.group(1)), axis.identify(m.group(2))

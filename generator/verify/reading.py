@@ -45,10 +45,21 @@ class Untrue(Exception):
     """A claim is false or misleading as printed; the message says why, in a reader's terms."""
 
 
+_SIGNS = {" ": "␣", "\t": "⇥", "\n": "↵", "\r": "↵"}
+
+
 def fold(text: str) -> str:
-    """What a reader can tell apart: control characters as ``U+XXXX``, runs of whitespace as one space."""
+    """A label as a reader sees it printed (docs/reading-a-report.md): control characters as ``U+XXXX``; a
+    single space between words as itself; any other whitespace made visible (␣ ⇥ ↵, else ``U+XXXX``).
+    A printed label folds to itself, so a raw label and its printed form compare after folding both."""
     text = _CONTROL.sub(lambda m: f"U+{ord(m.group()):04X}", str(text))
-    return " ".join(text.split())
+
+    def shown(m: re.Match) -> str:
+        if m.group() == " " and 0 < m.start() and m.end() < len(text):
+            return " "
+        return "".join(_SIGNS.get(c, f"U+{ord(c):04X}") for c in m.group())
+
+    return re.sub(r"\s+", shown, text)
 
 
 def number(text: str) -> Decimal | None:

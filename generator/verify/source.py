@@ -74,7 +74,7 @@ def read_raw(raw: bytes, suffix: str, names: tuple[str, str, str]) -> RawTable:
         return RawTable(Axis(labels), Axis(header[1:]), present, values, None,
                         _Digits(lambda: _strings(raw, suffix)[1][1:]), sha)
     header, columns = _strings(raw, suffix)
-    if all(n in header for n in names):
+    if all(n in _names(header) for n in names):
         return _tidy(header, columns, names, sha)
     rows = Axis(columns[0].to_pylist())
     data = [pc.utf8_trim_whitespace(c) for c in columns[1:]]
@@ -106,7 +106,7 @@ def _header(raw: bytes, suffix: str) -> list[str] | None:
     try:
         for record in reader:
             if any(cell.strip() for cell in record):
-                return [h.strip() for h in record]
+                return list(record)  # as spelt: "the " and "the" are two column labels
     except csv.Error:
         return None
     return None
@@ -115,7 +115,7 @@ def _header(raw: bytes, suffix: str) -> list[str] | None:
 def _wide_numbers(raw: bytes, suffix: str, names) -> tuple[list[str], list[str], np.ndarray] | None:
     """A wide table of numbers read straight as floats (labels as text), or None for the general path."""
     header = _header(raw, suffix)
-    if header is None or len(header) < 2 or all(n in header for n in names):
+    if header is None or len(header) < 2 or all(n in _names(header) for n in names):
         return None
     first = raw.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
     if b'"' in first or not first.strip():
@@ -158,7 +158,7 @@ def _strings(raw: bytes, suffix: str) -> tuple[list[str], list[pa.Array]]:
         for col in table.columns:
             blank &= pc.equal(pc.utf8_trim_whitespace(col), "").to_numpy(zero_copy_only=False)
         table = table.filter(pa.array(~blank))
-        header = [str(table.column(i)[0].as_py()).strip() for i in range(table.num_columns)]
+        header = [str(table.column(i)[0].as_py()) for i in range(table.num_columns)]
         return header, [table.column(i).combine_chunks()[1:] for i in range(table.num_columns)]
     if suffix == ".parquet":
         import pyarrow.parquet as pq
@@ -174,6 +174,11 @@ def _strings(raw: bytes, suffix: str) -> tuple[list[str], list[pa.Array]]:
         records = [json.loads(line, parse_float=str, parse_int=str) for line in text.splitlines() if line.strip()]
     header = [str(k) for k in records[0]]
     return header, [pa.array([_text(rec[k]) for rec in records], pa.string()) for k in records[0]]
+
+
+def _names(header: list[str]) -> list[str]:
+    """Header cells as field names: a tidy table's 'row', 'column', 'value' match with their padding dropped."""
+    return [h.strip() for h in header]
 
 
 def _text(value) -> str:
@@ -197,7 +202,7 @@ def _floats(columns: list[pa.Array]) -> np.ndarray | None:
 
 
 def _tidy(header: list[str], columns: list[pa.Array], names, sha: str) -> RawTable:
-    r_i, c_i, v_i = (header.index(n) for n in names)
+    r_i, c_i, v_i = (_names(header).index(n) for n in names)
     row_labels, row_of = _distinct(columns[r_i].to_pylist())
     col_labels, col_of = _distinct(columns[c_i].to_pylist())
     cell = pc.utf8_trim_whitespace(columns[v_i])
