@@ -28,7 +28,6 @@ from generator.kinds import kind_for
 from generator.kinds.table import LoadedTable, render_checked
 from generator.pipeline import bundle_for, load
 from generator.render.notebook import notebook_markdown, offline
-from generator.render.table import render_dataset
 from generator.render.text import slugify
 from generator.settings import base_settings, deep_merge
 

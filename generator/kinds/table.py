@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.analyse.levels import LevelGrid, level_grid
 from generator.analyse.table import Analysis
@@ -16,6 +17,9 @@ from generator.settings import Settings
 from generator.verify.page import verify_table
 
 from generator.kinds.gate import verified
+
+if TYPE_CHECKING:  # Altair loads only when a report is rendered
+    from generator.render.table import Rendered
 
 SUFFIXES = TABLE_SUFFIXES
 
@@ -54,7 +58,7 @@ def analyse(loaded: LoadedTable) -> Analysis:
 
 
 def render(loaded: LoadedTable, analysis: Analysis, *, slug: str, templates_dir: Path | None) -> ReportBundle:
-    from generator.render.table import render_dataset, to_bundle  # Altair: only when a report is rendered
+    from generator.render.table import to_bundle  # Altair: only when a report is rendered
 
     suffix = Path(loaded.dataset.source).suffix.lower()
     data_name = f"{slug}.data{suffix}"

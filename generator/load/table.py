@@ -408,6 +408,8 @@ def _label(raw: Any) -> Label:
         return int(raw) if isinstance(raw, float) and raw.is_integer() else raw
     text = str(raw)  # kept exactly: "the" and "the " are two labels (the page makes the space visible)
     bare = text.strip()  # but space around a number does not make it another number
+    if not bare:
+        return ""  # nothing but spaces: an empty label, refused as one
     if _INT.fullmatch(bare):
         return int(bare)
     try:
