@@ -108,13 +108,18 @@ class Raw:
     def named(self, printed: str, axis: list[str]) -> str:
         """The one label a printed name stands for (else the sentence is not true as read)."""
         printed = printed.strip()
-        if len(printed) > 2 and printed[0] == "“" and printed[-1] == "”":  # a label holding a separator
+        quoted = len(printed) > 2 and printed[0] == "“" and printed[-1] == "”"
+        if quoted:  # a label holding a separator
             printed = printed[1:-1]
-        hits = [x for x in axis if _shown(x) == printed
+        hits = [x for x in axis if _shown(x) == printed and (quoted or not any(sep in x for sep in SEPARATORS))
                 or (_num(printed) is not None and _num(x) == _num(printed))
                 or (printed.endswith("…") and x.startswith(printed[:-1]) and x != printed[:-1])]
         assert len(hits) == 1, f"{printed!r} names {len(hits)} labels of {axis}"
         return hits[0]
+
+
+#: What joins the parts of a sentence's lists (docs/reading-a-report.md): a label holding one prints quoted.
+SEPARATORS = (", ", " and ", "; ", ": ", "–", " to ", " by ")
 
 
 def _shown(label: str) -> str:

@@ -195,3 +195,16 @@ def test_block_summaries_equal_the_plain_per_block_loop(n_rows, n_cols, block, s
     names = np.array([*grid.scheme.names, None], dtype=object)
     assert names[block_modes(grid.codes, block, len(grid.scheme.names))].tolist() == modes
     np.testing.assert_allclose(block_means(values, block), means, rtol=1e-12, equal_nan=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 6).map(lambda x: x / 2), min_size=2, max_size=60))
+def test_the_fast_spearman_is_scipys(values):
+    """The trend test's rho (numpy ranks) is scipy's Spearman rho against position, ties and all."""
+    from scipy import stats
+
+    from generator.analyse.numeric_kinds import spearman
+
+    x = np.array(values)
+    expected = 0.0 if np.ptp(x) == 0 else stats.spearmanr(x, np.arange(len(x))).statistic
+    assert abs(spearman(x) - expected) < 1e-12

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from scipy import ndimage, stats
+from scipy import ndimage
 
 from generator.analyse.levels import LevelGrid
 from generator.analyse.observations import Observation
@@ -60,11 +60,28 @@ def _index(labels) -> dict:
 
 
 def spearman(values) -> float:
-    """Spearman's rho of a series against its position (scipy; ties get average ranks; 0 for a constant)."""
+    """Spearman's rho of a series against its position: Pearson's r of its ranks (scipy's rankdata, ties
+    averaged) and the positions, 0 for a constant. What ``scipy.stats.spearmanr`` computes, without its
+    per-call overhead, which dominated a 2,000 × 2,000 build (4,000 series, up to three tests each)."""
     x = np.asarray(values, dtype=np.float64)
     if len(x) < 2 or np.ptp(x) == 0:
         return 0.0
-    return float(stats.spearmanr(x, np.arange(len(x))).statistic)
+    ranks = _average_ranks(x)
+    ranks -= ranks.mean()
+    position = np.arange(len(x), dtype=np.float64)
+    position -= position.mean()
+    return float(ranks @ position / np.sqrt((ranks @ ranks) * (position @ position)))
+
+
+def _average_ranks(x: np.ndarray) -> np.ndarray:
+    """0-based ranks, ties sharing their mean rank: ``scipy.stats.rankdata(x) - 1``, in a few numpy calls."""
+    order = np.argsort(x, kind="mergesort")
+    ordered = x[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    counts = np.diff(np.r_[starts, len(x)])
+    ranks = np.empty(len(x))
+    ranks[order] = np.repeat(starts + (counts - 1) / 2, counts)
+    return ranks
 
 
 @dataclass(frozen=True)

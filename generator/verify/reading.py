@@ -160,8 +160,12 @@ def listing(text: str, item: Callable[[str], object]) -> tuple[list, int]:
     Labels may themselves hold ', ' or ' and ', so every way of cutting the text is
     tried, and exactly one must read as items: two readings make the list ambiguous.
     """
-    readings = [(r, 0) for r in _lists(text, item)]
     m = _MORE.fullmatch(text)
+    quick = [r for r in ((_as_printed(text, item), 0), (_as_printed(m.group(1), item) if m else None,
+                                                          int(m.group(2)) if m else 0)) if r[0] is not None]
+    if len(quick) == 1:  # the one reading by the page's notation; no other cut needs trying
+        return quick[0]
+    readings = [(r, 0) for r in _lists(text, item)]
     if m:
         readings += [(r, int(m.group(2))) for r in _commas(m.group(1), item)]
     distinct = []
@@ -173,6 +177,16 @@ def listing(text: str, item: Callable[[str], object]) -> tuple[list, int]:
     if len(distinct) > 1:
         raise Untrue(f"the list {text!r} reads in more than one way")
     return distinct[0]
+
+
+def _as_printed(text: str, item) -> list | None:
+    """The list cut where the notation cuts it: at each ', ' and at the one ' and ' outside quoted labels
+    (a label holding a separator prints quoted), or None when that does not read as items."""
+    ends = split(text, " and ")
+    if len(ends) > 2:
+        return None
+    items = [_try(item, part) for part in [*split(ends[0], ", "), *ends[1:]]]
+    return None if any(x is _FAIL for x in items) else items
 
 
 def _lists(text: str, item, limit: int = 2) -> list[list]:

@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from .reading import ELLIPSIS, Axis, Untrue, fold, listing, number, stands_for
+from .reading import ELLIPSIS, Axis, Untrue, fold, listing, number, split, stands_for
 from .source import RawTable
 
 
@@ -179,21 +179,20 @@ def _with_noun(axis: Axis, printed: str, what: str) -> int:
 
 
 def _split_cells(text: str, ev: Evidence, limit: int = 2) -> list[list[tuple[int, int]]]:
-    cuts = [m.start() for m in re.finditer("; ", text)]
-    out: list[list] = []
+    """Every reading (up to ``limit``) of 'row a, column b; row c, column d' as cells.
 
-    def go(start: int, acc: list):
-        if len(out) >= limit:
-            return
-        for end in [c for c in cuts if c > start] + [len(text)]:
-            for cell in _cell_readings(text[start:end], ev):
-                if end == len(text):
-                    out.append(acc + [cell])
-                else:
-                    go(end + 2, acc + [cell])
-
-    go(0, [])
-    return out
+    A label holding '; ' prints quoted, so the cells are read between the '; ' outside quotes,
+    one part at a time (linear in the list, as docs/reading-a-report.md reads them); a part
+    that reads as no cell makes the list unreadable."""
+    parts = split(text, "; ")
+    readings = [_cell_readings(part, ev) for part in parts]
+    if all(readings):
+        if all(len(r) == 1 for r in readings):
+            return [[r[0] for r in readings]]
+        first = [r[0] for r in readings]
+        other = [r[-1] for r in readings]
+        return [first, other][:limit]
+    return []
 
 
 def _cell_readings(part: str, ev: Evidence) -> list[tuple[int, int]]:
