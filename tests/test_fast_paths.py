@@ -208,3 +208,12 @@ def test_the_fast_spearman_is_scipys(values):
     x = np.array(values)
     expected = 0.0 if np.ptp(x) == 0 else stats.spearmanr(x, np.arange(len(x))).statistic
     assert abs(spearman(x) - expected) < 1e-12
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 4).map(lambda x: x / 2), min_size=6, max_size=6), min_size=1, max_size=5))
+def test_spearman_of_every_row_at_once_is_each_rows(rows):
+    from generator.analyse.numeric_kinds import spearman, spearman_rows
+
+    matrix = np.array(rows)
+    assert np.allclose(spearman_rows(matrix), [spearman(r) for r in matrix], atol=1e-12)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from scipy import ndimage
+from scipy import ndimage, stats
 
 from generator.analyse.levels import LevelGrid
 from generator.analyse.observations import Observation
@@ -271,7 +271,18 @@ def axis_unit(labels):
     return int(step) if float(step).is_integer() else float(step)
 
 
-def trend_of(series, min_rho: float, min_points: int):
+def spearman_rows(matrix: np.ndarray) -> np.ndarray:
+    """:func:`spearman` of every row of a gap-free matrix at once (a constant row gets 0)."""
+    ranks = stats.rankdata(matrix, axis=1) - 1
+    ranks -= ranks.mean(axis=1, keepdims=True)
+    position = np.arange(matrix.shape[1], dtype=np.float64)
+    position -= position.mean()
+    spread = np.sqrt((ranks * ranks).sum(axis=1) * (position @ position))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(spread > 0, ranks @ position / np.where(spread > 0, spread, 1), 0.0)
+
+
+def trend_of(series, min_rho: float, min_points: int, rho: float | None = None):
     """(shape, turn index or None, rhos) of a gap-free series, or None: the documented test.
 
     Monotone first; else a turn at the series' maximum (rise then fall) or minimum (fall
@@ -281,7 +292,7 @@ def trend_of(series, min_rho: float, min_points: int):
     n = len(series)
     side = max(4, (min_points + 1) // 2)
     if n >= min_points:
-        rho = spearman(series)
+        rho = spearman(series) if rho is None else rho  # ``rho``: already computed, with the other series
         if abs(rho) >= min_rho:
             return ("rise" if rho > 0 else "fall"), None, [rho]
     best = None
@@ -302,11 +313,11 @@ def find_trends(grid: LevelGrid, settings: AnalysisSettings) -> list[Trend]:
                                           ("rows", numeric_axis(grid.rows), grid.columns, grid.rows)):
         if not numeric or len(others) < settings.trend_min_points:
             continue
-        for label in ([None] if len(labels) > 1 else []) + list(labels):
-            series = _series(grid, axis, label)
-            if series is None:
-                continue
-            found = trend_of(series, settings.trend_min_rho, settings.trend_min_points)
+        chosen = ([None] if len(labels) > 1 else []) + list(labels)
+        every = [(label, s) for label in chosen if (s := _series(grid, axis, label)) is not None]
+        rhos = spearman_rows(np.array([s for _, s in every])) if every else []
+        for (label, series), rho in zip(every, rhos):
+            found = trend_of(series, settings.trend_min_rho, settings.trend_min_points, float(rho))
             if found:
                 shape, turn, rho = found
                 out.append(Trend(axis=axis, label=label, shape=shape, turn=None if turn is None else others[turn],

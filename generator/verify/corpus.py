@@ -205,7 +205,7 @@ def _close(a, b) -> bool:
     return abs(a - b) <= TOL
 
 
-def _quantile(values: list[float], q: float) -> float:
+def quantile(values: list[float], q: float) -> float:
     """Linear interpolation between closest ranks (numpy's default), by hand."""
     v = sorted(values)
     pos = (len(v) - 1) * q
@@ -227,8 +227,8 @@ def _distribution_holds(f: dict, ref: Reference) -> bool:
     if not values:
         return f["mean"] is None and f["low"] is None and f["high"] is None
     tail = (1 - f["interval"]) / 2
-    return (_close(sum(values) / len(values), f["mean"]) and _close(_quantile(values, tail), f["low"])
-            and _close(_quantile(values, 1 - tail), f["high"]) and f["interval"] == ref.settings.corpus.interval)
+    return (_close(sum(values) / len(values), f["mean"]) and _close(quantile(values, tail), f["low"])
+            and _close(quantile(values, 1 - tail), f["high"]) and f["interval"] == ref.settings.corpus.interval)
 
 
 def _check_role(f: dict, ref: Reference) -> bool:
@@ -422,8 +422,8 @@ def _printed_role(text: str, kind: str, ref: Reference) -> bool:
         return False
     tail = (1 - interval) / 2
     mean, low, high = m.group(8), m.group(11), m.group(12)
-    numbers_hold = (stands_for(mean, sum(values) / len(values), 3) and stands_for(low, _quantile(values, tail), 3)
-                    and stands_for(high, _quantile(values, 1 - tail), 3))
+    numbers_hold = (stands_for(mean, sum(values) / len(values), 3) and stands_for(low, quantile(values, tail), 3)
+                    and stands_for(high, quantile(values, 1 - tail), 3))
     counts_hold = ((sum(ref.met(layer, head, pattern)), len(ref.prompts), len(values))
                    == (claim["met"], claim["prompts"], claim["defined"]))
     cs = ref.settings.corpus

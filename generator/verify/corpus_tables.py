@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from generator.errors import InputError, Problem
 from generator.load.corpus import CorpusSource, read_table_shard, run_tasks
 from generator.settings import Settings
+from generator.verify.corpus import quantile
 
 TOL = 1e-9
 
@@ -93,14 +94,6 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values)
 
 
-def _quantile(values: list[float], q: float) -> float:
-    v = sorted(values)
-    pos = (len(v) - 1) * q
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(v) - 1)
-    return v[lo] + (v[hi] - v[lo]) * (pos - lo)
-
-
 def _extreme(f: dict, ref: TableReference) -> bool:
     means = {}
     for r, row in enumerate(ref.rows):
@@ -121,8 +114,8 @@ def _extreme(f: dict, ref: TableReference) -> bool:
     if (ref.rows[first[0]], ref.columns[first[1]]) != (f["row"], f["column"]):
         return False
     tail = (1 - f["interval"]) / 2
-    return (abs(_mean(present) - f["mean"]) <= TOL and abs(_quantile(present, tail) - f["low"]) <= TOL
-            and abs(_quantile(present, 1 - tail) - f["high"]) <= TOL
+    return (abs(_mean(present) - f["mean"]) <= TOL and abs(quantile(present, tail) - f["low"]) <= TOL
+            and abs(quantile(present, 1 - tail) - f["high"]) <= TOL
             and f["interval"] == ref.settings.corpus.interval
             and f["positive"] == sum(x > 0 for x in present) and f["negative"] == sum(x < 0 for x in present)
             and f["defined"] == len(present) and f["prompts"] == len(ref.tables))
