@@ -66,18 +66,23 @@ def find_exceptions(grid: LevelGrid, settings: AnalysisSettings) -> list[LevelEx
         row_sets += [[r] for r in range(len(grid.rows))]
     for rows in row_sets:
         block = grid.levels[rows]
+        # each level's cells once, and per column how many rows hold it: every rule below is counted
+        # from these, not by comparing the (object) level array again for each period and phase
+        is_level = {level: block == level for level in grid.scheme.names}
+        per_column = {level: held.sum(axis=0) for level, held in is_level.items()}
         for period in range(2, settings.periodic_max_period + 1):
             for phase in range(period):
                 on = (keys % period) == phase
                 if on.sum() < settings.periodic_min_support or on.all():
                     continue
                 for level in grid.scheme.names:
-                    hits = block[:, on] == level
-                    misses = int(hits.size - hits.sum())
-                    if not 0 < misses <= min(settings.exception_max_cells, settings.exception_max_share * hits.size):
+                    size = len(rows) * int(on.sum())
+                    misses = size - int(per_column[level][on].sum())
+                    if not 0 < misses <= min(settings.exception_max_cells, settings.exception_max_share * size):
                         continue
-                    if np.any(block[:, ~on] == level):
+                    if per_column[level][~on].any():
                         continue
+                    hits = is_level[level][:, on]
                     where = [(rows[i], int(np.flatnonzero(on)[j])) for i, j in zip(*np.nonzero(~hits))]
                     if any((q, phase % q, level) in said for q in range(2, period) if period % q == 0) \
                             or any(set(where) <= cells for (p, f, lv, cells) in _keyed(said) if lv == level

@@ -242,25 +242,29 @@ def find_profiles(grid: LevelGrid, settings: AnalysisSettings) -> list[Profile]:
     axes = [("rows", grid.rows, list(grid.columns), grid.values, grid.levels)]
     if numeric_axis(grid.rows) and len(grid.columns) > 1:
         axes.append(("columns", grid.columns, list(grid.rows), grid.values.T, grid.levels.T))
-    for axis, labels, others, values, levels in axes:
-        numeric = numeric_axis(others)
-        unit = axis_unit(others) if numeric else 1
-        for i, label in enumerate(labels):
-            present = int(np.sum(levels[i] != None))  # noqa: E711
-            for level in strong_levels(grid):
-                idx = np.flatnonzero(levels[i] == level)
-                if idx.size == 0 or idx.size > settings.profile_max_share * present:
-                    continue
-                if numeric:
-                    ranges = compress([others[j] for j in idx], unit)
-                else:
-                    ranges = [[others[a], others[b], s] for a, b, s in compress(idx.tolist(), 1)]
-                mags = np.abs(values[i, idx])
-                p = int(idx[int(np.argmax(mags))])
-                out.append(Profile(axis=axis, label=label, level=level, ranges=ranges, count=int(idx.size),
-                                   peak=float(values[i, p]), peak_at=others[p], share=float(mags.sum() / total)))
-    out.sort(key=lambda p: -p.share)  # stable
-    return out[: settings.max_profiles]
+    candidates = []  # (share, axis, row, level, cells): the ranges are compressed only for those kept
+    strong = strong_levels(grid)
+    for a, (axis, labels, others, values, levels) in enumerate(axes):
+        present = np.sum(levels != None, axis=1)  # noqa: E711
+        for k, level in enumerate(strong):
+            held = levels == level  # once per level, not per row: the level array holds objects
+            for i in np.flatnonzero(held.any(axis=1)):
+                idx = np.flatnonzero(held[i])
+                if idx.size <= settings.profile_max_share * present[i]:
+                    share = float(np.abs(values[i, idx]).sum() / total)
+                    candidates.append(((-share, a, int(i), k), idx))
+    candidates.sort(key=lambda c: c[0])  # by share; ties in the order axis, row, level
+    for (share, a, i, k), idx in candidates[: settings.max_profiles]:
+        axis, labels, others, values, _ = axes[a]
+        if numeric_axis(others):
+            ranges = compress([others[j] for j in idx], axis_unit(others))
+        else:
+            ranges = [[others[x], others[y], step] for x, y, step in compress(idx.tolist(), 1)]
+        mags = np.abs(values[i, idx])
+        p = int(idx[int(np.argmax(mags))])
+        out.append(Profile(axis=axis, label=labels[i], level=strong[k], ranges=ranges, count=int(idx.size),
+                           peak=float(values[i, p]), peak_at=others[p], share=-share))
+    return out
 
 
 def axis_unit(labels):

@@ -36,7 +36,7 @@ def _shown(printed: str, value: float, what: str) -> None:
 def _mags(ev) -> np.ndarray:
     if ev.values is None:
         raise Untrue("a claim about values on a table of category labels")
-    return np.where(ev.present, np.abs(np.nan_to_num(ev.values)), 0.0)
+    return ev.magnitudes
 
 
 def _strong(ev, level: int) -> None:

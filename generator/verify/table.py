@@ -15,6 +15,7 @@ and add it to ``CHECKS``. A kind without a checker fails verification.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -51,6 +52,11 @@ class Evidence:
     present: np.ndarray
     max_listed: int
     analysis: dict  # the findings' analysis settings: the thresholds a sentence prints must be these
+
+    @cached_property
+    def magnitudes(self) -> np.ndarray:
+        """|value| of every cell, 0 where empty: computed once, read by every claim about shares."""
+        return np.where(self.present, np.abs(np.nan_to_num(self.values)), 0.0)
 
     def decimal(self, r: int, c: int) -> Decimal:
         """A numeric cell's exact value (report order), from the file's digits."""
