@@ -312,9 +312,10 @@ def analyse_tensor(data: TensorData, thresholds: HeadThresholds, *, max_pairs: i
                           threshold=thresholds.similar_max_distance)
              for p in similar_heads(attention, thresholds)]
     pairs = alike[:max_pairs]
-    kept_pairs = [o for o in pairs if o.check(evidence)]
+    holds = [o.check(evidence) for o in alike]  # each pair once: the listed ones and the groups both use it
+    kept_pairs = [o for o, ok in zip(pairs, holds) if ok]
     # a group is whole: every alike pair joins it, not only the closest max_pairs that are listed one by one
-    similar_groups = group_similar([o for o in alike if o.check(evidence)])
+    similar_groups = group_similar([o for o, ok in zip(alike, holds) if ok])
     kept_pairs += [o for o in similar_groups if o.check(evidence)]
     pairs += similar_groups
     partial = find_partial_patterns(attention, thresholds)

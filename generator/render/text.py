@@ -105,7 +105,7 @@ def distinguishable(value: Any) -> str:
     """A label as a reader can tell it apart from another: a single space between words stays a space;
     leading, trailing or repeated spaces print as ␣, tabs as ⇥, line breaks as ↵, any other whitespace
     and every control character as U+XXXX. So "the" and "the " never print alike."""
-    text = _BIDI.sub(lambda m: f"U+{ord(m.group()):04X}", str(value))
+    text = visible(str(value))
 
     def shown(m: re.Match) -> str:
         if m.group() == " " and 0 < m.start() and m.end() < len(text):

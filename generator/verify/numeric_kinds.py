@@ -11,25 +11,17 @@ recomputed value within half a unit of its last digit.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 import numpy as np
 
-from .reading import PART, Untrue, listing, number, split
+from .reading import PART, Untrue, listing, number, printed_value, split
 
 
 def _shown(printed: str, value: float, what: str) -> None:
     """A printed number stands for ``value``: exactly (up to the float noise of summing in another order),
     or, marked ``≈``, within half a unit of its last digit."""
-    text = printed.strip()
-    marked = text.startswith("≈")
-    read = number(text.lstrip("≈").strip())
-    if read is None:
-        raise Untrue(f"{printed!r} is not a number")
-    exponent = read.as_tuple().exponent
-    noise = Decimal(repr(abs(float(value)) * 1e-9 + 1e-300))
-    half = Decimal(5) * Decimal(10) ** (exponent - 1) if marked and isinstance(exponent, int) else Decimal(0)
-    if abs(Decimal(repr(float(value))) - read) > half + noise:
+    shown, slack = printed_value(printed)
+    if abs(float(value) - shown) > slack + abs(float(value)) * 1e-9:
         raise Untrue(f"the {what} is {value:.6g}, not {printed}")
 
 
@@ -279,7 +271,7 @@ def check_rare_level(claim, ev) -> None:
             raise Untrue(f"the other cells are not all {ev.names[other]}")
     if m.group(4) and ev.values is not None:
         vals = ev.values[held]
-        low, slack = _bound(m.group(5))
+        low, slack = printed_value(m.group(5))
         if m.group(4) == "at or above":
             ok = vals >= low - slack
         elif m.group(4) == "below":
@@ -287,7 +279,7 @@ def check_rare_level(claim, ev) -> None:
         elif m.group(4) == "at or below":
             ok = vals <= low + slack
         else:
-            high, high_slack = _bound(m.group(6)) if m.group(6) else (np.inf, 0.0)
+            high, high_slack = printed_value(m.group(6)) if m.group(6) else (np.inf, 0.0)
             ok = (vals > low - slack) & (vals < high + high_slack)
         if not ok.all():
             raise Untrue(f"a {ev.names[level]} cell lies outside '{m.group(4)} {m.group(5)}'")
@@ -314,17 +306,6 @@ def check_rare_level(claim, ev) -> None:
     rows_held = np.flatnonzero(held.any(axis=1)).tolist()
     if listed != rows_held[: len(listed)] or (not tail and len(listed) != len(rows_held)):
         raise Untrue("the rows named are not those holding the level")
-
-
-def _bound(printed: str) -> tuple[float, float]:
-    """A printed cut point and how far the true one may lie from it (half a unit of its last digit if '≈')."""
-    approximate = printed.startswith("≈")
-    read = number(printed.lstrip("≈"))
-    if read is None:
-        raise Untrue(f"{printed!r} is not a number")
-    exponent = read.as_tuple().exponent
-    slack = float(Decimal(5).scaleb(exponent - 1)) if approximate and isinstance(exponent, int) else 0.0
-    return float(read), slack
 
 
 def check_concentration(claim, ev) -> None:

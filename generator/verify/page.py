@@ -57,10 +57,11 @@ def verify_table(raw: bytes, suffix: str, findings: dict, markdown: str | None =
     if page is not None:
         verdicts.append(_verdict("overview", "overview", page.overview or "", lambda: _overview(page, table)))
         verdicts.append(_verdict("levels", "level_counts", page.counts or "", lambda: _counts(page.counts, ev)))
+    checks = all_checks()
     for i, o in enumerate(findings["observations"]):
         claim = Claim(f"observation {o.get('rank', i + 1)}", o["kind"], o["text"], o)
         verdicts.append(_verdict(claim.where, claim.kind, claim.text,
-                                 lambda: _observation(claim, ev, page, i), observation=i))
+                                 lambda: _observation(claim, ev, page, i, checks), observation=i))
     return verdicts
 
 
@@ -83,14 +84,14 @@ def _same_hash(raw: bytes, findings: dict) -> None:
         raise Untrue("the data file's SHA-256 differs from the one the findings record")
 
 
-def _observation(claim: Claim, ev: Evidence | None, page, i: int) -> None:
+def _observation(claim: Claim, ev: Evidence | None, page, i: int, checks: dict) -> None:
     if page is not None and page.observations is not None:
         number = int(claim.fields.get("rank", i + 1))
         if page.observations.get(number) != claim.text:
             raise Untrue(f"the page does not print this sentence as observation {number}")
     if ev is None:
         raise Untrue("the level rule failed, so no level can be trusted")
-    check = all_checks().get(claim.kind)
+    check = checks.get(claim.kind)
     if check is None:
         raise NotChecked(f"no independent check exists yet for observations of kind {claim.kind!r}; "
                           "the analysis stage's own check gated it")

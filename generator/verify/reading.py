@@ -81,6 +81,18 @@ def approx(printed: str) -> tuple[Decimal, bool] | None:
     return None if value is None else (value, marked)
 
 
+def printed_value(printed: str) -> tuple[float, float]:
+    """A printed number, and how far the value it stands for may lie from it: half a unit of its last
+    digit when marked ``≈``, else nothing (the checkers add their own float noise)."""
+    read = approx(printed)
+    if read is None:
+        raise Untrue(f"{printed!r} is not a number")
+    shown, marked = read
+    exponent = shown.as_tuple().exponent
+    slack = float(Decimal(5).scaleb(exponent - 1)) if marked and isinstance(exponent, int) else 0.0
+    return float(shown), slack
+
+
 def stands_for(printed: str, value: Decimal) -> bool:
     """Does a printed number stand for ``value``: equal, or, marked ``≈``, equal to it rounded at its last digit."""
     read = approx(printed)

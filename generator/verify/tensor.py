@@ -326,6 +326,7 @@ def verify_tensor(raw: bytes, suffix: str, findings: dict, markdown: str | None 
         import html
 
         page = _numbered([html.unescape(x) for x in unwrap(markdown)], ("## Key Observations", "## Detailed Analysis"))
+    checks = {**TENSOR_CHECKS, **tensor_kinds.CHECKS}
     for i, o in enumerate(findings["observations"]):
         number_ = int(o.get("rank", i + 1))
         claim = Claim(f"observation {number_}", o["kind"], o["text"], o)
@@ -333,7 +334,7 @@ def verify_tensor(raw: bytes, suffix: str, findings: dict, markdown: str | None 
         def check(claim=claim, number_=number_):
             if page is not None and page and page.get(number_, claim.text) != claim.text:
                 raise Untrue(f"the page prints another sentence as observation {number_}")
-            checker = {**TENSOR_CHECKS, **tensor_kinds.CHECKS}.get(claim.kind)
+            checker = checks.get(claim.kind)
             if checker is None:
                 raise NotChecked(f"no independent check exists yet for observations of kind {claim.kind!r}; "
                                  "the analysis stage's own check gated it")

@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 
-from .reading import Untrue, listing, number
+from .reading import Untrue, listing, printed_value
 
 _TARGETS = {"the previous token": -1, "the next token": 1, "itself": 0}
 _NOUNS = {-1: "previous-token head", 1: "next-token head", 0: "self-attending head"}
@@ -16,11 +16,8 @@ _NOUNS = {-1: "previous-token head", 1: "next-token head", 0: "self-attending he
 
 def _close(printed: str, value: float) -> bool:
     """Printed exactly (up to float noise), or, marked ``≈``, within half a unit of its last digit."""
-    read = number(printed.lstrip("≈"))
-    if read is None:
-        raise Untrue(f"{printed!r} is not a number")
-    slack = 0.5 * 10 ** read.as_tuple().exponent if printed.startswith("≈") else 0.0
-    return abs(float(read) - value) <= slack + 1e-9 * max(1.0, abs(value))
+    shown, slack = printed_value(printed)
+    return abs(shown - value) <= slack + 1e-9 * max(1.0, abs(value))
 
 
 def _pct(printed: str, value: float, what: str) -> None:
