@@ -154,10 +154,10 @@ def test_a_corrupt_vega_bundle_in_the_cache_is_ignored(tmp_path):
 
     cache = BundleCache(tmp_path / "cache")
     assert vega_bundle(cache) == _fresh_vega_bundle()
-    blob = tmp_path / "cache" / "vega-bundle.blob"
+    blob = tmp_path / "cache" / "vega-runtime.blob"
     blob.write_bytes(blob.read_bytes()[:-100])
     assert vega_bundle(BundleCache(tmp_path / "cache")) == _fresh_vega_bundle()
-    assert BundleCache(tmp_path / "cache").get_bytes("vega-bundle", "nonsense") is None
+    assert BundleCache(tmp_path / "cache").get_bytes("vega-runtime", "nonsense") is None
 
 
 SITE = """site_name: cached

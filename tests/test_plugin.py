@@ -164,8 +164,9 @@ def test_index_cells_render_as_literal_text(payload):
 def test_charts_script_is_one_classic_iife_that_reads_json_specs():
     js = assets.charts_js().decode()
     assert js.lstrip().startswith("/*") and "(function () {" in js and js.rstrip().endswith("})();")
-    assert "JSON.parse" in js and "document$" in js and "actions: false" in js
+    assert "JSON.parse" in js and "document$" in js and "new vega.View(vega.parse(" in js
     assert "import(" not in assets.init_js() and "type=\"module\"" not in js
+    assert "window.vega=" in js.replace(" ", "") and "window.vegaEmbed" not in js and "window.vegaLite" not in js
 
 
 def test_a_big_matrix_stays_within_the_page_budget_with_the_repository_settings(tmp_path):

@@ -82,7 +82,7 @@ def test_layer_charts_are_downsampled_to_the_setting(passage):
     bundle, _ = passage
     page = bundle.files["passage-256-layer-0.md"].decode()
     [spec] = json.loads(re.search(r'<script type="application/json"[^>]*>(.*?)</script>', page, flags=re.S).group(1))
-    records = spec["datasets"]["cells"]
+    [records] = [d["values"] for d in spec["data"] if d["name"] == "cells"]  # the page carries Vega
     assert len(records) == 12 * 43 and all(len(r["v"]) == 43 for r in records)  # 256 positions in blocks of 6
     assert spec["usermeta"]["block"] == 6
     assert len(page.encode()) < 200_000

@@ -18,7 +18,7 @@ from generator.analyse.corpus import FOCUSED, METRICS, RULES, CorpusAnalysis, Co
 from generator.analyse.heads import PATTERNS
 from generator.load.corpus import CorpusSource
 from generator.output.bundle import ReportBundle
-from generator.render import text
+from generator.render import text, vega
 from generator.render.environment import macros, page_environment, template_errors, text_environment
 from generator.render.figure import CONFIG, STATIC_WIDTH, STROKE, Fit, scheme_colours
 from generator.render.findings import FINDINGS_SCHEMA, dump, jsonable, one_line
@@ -79,7 +79,7 @@ def _render(source, analysis, rejected, settings, slug, templates_dir) -> Report
         "by_layer": by_layer, "key_observations": key, "interpretations": interpretations,
         "detail_observations": [o for o in listed if id(o) not in shown and "layer" not in o],
         "implications": implications, "files": links,
-        "chart": {"id": f"ar-chart-{slug}", "spec_json": text.json_script([spec]),
+        "chart": {"id": f"ar-chart-{slug}", "spec_json": vega.page_spec(spec),
                   "alt": f"Heatmap of {table.layers} layers by {table.heads} heads coloured by the pattern each head "
                          f"shows on the most of the {table.prompts} prompts. The Key Observations section describes "
                          f"it in words."},

@@ -13,7 +13,7 @@ import numpy as np
 from generator.analyse.corpus_tables import TableCorpusAnalysis, TableStack, cell_levels
 from generator.load.corpus import CorpusSource
 from generator.output.bundle import ReportBundle
-from generator.render import text
+from generator.render import text, vega
 from generator.render.environment import macros, page_environment, template_errors, text_environment
 from generator.render.findings import FINDINGS_SCHEMA, dump, jsonable, one_line
 from generator.render.table_charts import DATA_NAME, static_image, to_spec
@@ -53,7 +53,7 @@ def _render(source, analysis, rejected, settings, slug, templates_dir) -> Report
         "columns_more": max(0, len(stack.columns) - 20),
         "key_observations": observations[:settings.report.max_key_observations],
         "detail_observations": observations[settings.report.max_key_observations:], "files": links,
-        "chart": {"id": f"ar-chart-{slug}", "spec_json": text.json_script([spec]),
+        "chart": {"id": f"ar-chart-{slug}", "spec_json": vega.page_spec(spec),
                   "alt": f"Heatmap of the mean over {stack.prompts} prompts of a {len(stack.rows)} × "
                          f"{len(stack.columns)} table. The Key Observations section describes it in words."},
     }

@@ -23,7 +23,7 @@ from generator.analyse.table import (
 )
 from generator.load.dataset import Dataset
 from generator.output.bundle import ReportBundle
-from generator.render import text
+from generator.render import text, vega
 from generator.render.environment import (
     macros,
     page_environment,
@@ -165,7 +165,7 @@ def _render_dataset(dataset: Dataset, grid: LevelGrid, analysis: Analysis, setti
         "interpretations": interpretations,
         "implications": implications,
         "files": files,
-        "chart": {"id": f"ar-chart-{slug}", "spec_json": text.json_script([spec]), "block": view.block,
+        "chart": {"id": f"ar-chart-{slug}", "spec_json": vega.page_spec(spec), "block": view.block,
                   "image_block": image_view.block, "cells": view.cells, "alt": _alt(title, analysis, ax),
                   "image_width": image_width(image) if image is not None else None},
     }

@@ -55,7 +55,6 @@ def with_values(chart: alt.TopLevelMixin, records: list[dict]) -> alt.TopLevelMi
     copy = chart.copy(deep=False)
     copy.datasets = {DATA_NAME: records}
     return copy
-SORT_LIST_MAX = 200
 MAX_AXIS = 2_000
 """The chart never shows more than this many rows or columns (blocks grow to fit)."""
 
@@ -139,6 +138,9 @@ def heatmap(grid: LevelGrid, view: ChartView, settings: ChartSettings, *, title:
     base = alt.Chart(alt.NamedData(DATA_NAME), title=alt.Title(visible(title), anchor="start"))
     # Column labels are stored once, as a parameter; each flattened cell finds its own by
     # its position in the row (window row_number follows the order cells arrive in).
+    # Both axes keep data order (sort=None): records and their arrays are already in view
+    # order, and an explicit sort list would compile into one nested Vega expression per
+    # axis (a page line of kilobytes, and a stack overflow at a few thousand labels).
     columns = alt.param(name="cols", value=column_labels)
     chart = (
         base.transform_flatten(fields)
@@ -147,9 +149,9 @@ def heatmap(grid: LevelGrid, view: ChartView, settings: ChartSettings, *, title:
         .mark_rect(stroke=STROKE, strokeWidth=0.5 if view.cells <= settings.canvas_above_cells else 0,
                    invalid="show")
         .encode(
-            x=alt.X("c:O", sort=_sort(column_labels), title=_title(column_title),
+            x=alt.X("c:O", sort=None, title=_title(column_title),
                     axis=text_axis(column_labels, horizontal=True)),
-            y=alt.Y("r:N", sort=_sort(rows), title=_title(row_title), axis=text_axis(rows, horizontal=False)),
+            y=alt.Y("r:N", sort=None, title=_title(row_title), axis=text_axis(rows, horizontal=False)),
             color=color,
             tooltip=tooltip,
         )
@@ -209,14 +211,6 @@ def _title(text: str, limit: int = 120) -> str:
     title from a sidecar cannot stretch the chart to thousands of pixels."""
     text = visible(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _sort(labels: list) -> list | None:
-    """The axis order. Data order is already this order (records and their arrays are in
-    view order), so a long axis says ``null`` (data order) instead of listing every label:
-    Vega compiles an explicit sort into one nested expression, which overflows its stack
-    at a few thousand labels."""
-    return list(labels) if len(labels) <= SORT_LIST_MAX else None
 
 
 def _value_scale(grid: LevelGrid, settings: ChartSettings) -> ValueScale:

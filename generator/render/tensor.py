@@ -14,7 +14,7 @@ from generator.analyse.tensor import TensorAnalysis
 from generator.load.dataset import Metadata
 from generator.load.tensor import TensorData
 from generator.output.bundle import ReportBundle
-from generator.render import text
+from generator.render import text, vega
 from generator.render.environment import (
     macros,
     page_environment,
@@ -81,7 +81,7 @@ def _render_tensor(*, name: str, source: str, sha256: str, raw: bytes, data: Ten
         "pattern_table": _pattern_table(analysis.patterns, layers, heads),
         "pattern_counts": _pattern_counts(analysis.patterns, layers), "interpretations": interpretations, "implications": implications,
         "files": links, "layer_pages": layer_pages,
-        "chart": {"id": f"ar-chart-{slug}", "spec_json": text.json_script([spec]),
+        "chart": {"id": f"ar-chart-{slug}", "spec_json": vega.page_spec(spec),
                   "alt": f"Heatmap of {layers} layers by {heads} heads coloured by each head's attention pattern. "
                          f"The Key Observations section describes it in words."},
     }
@@ -104,15 +104,15 @@ def _render_tensor(*, name: str, source: str, sha256: str, raw: bytes, data: Ten
                 files[name] = head_file(head_key, data.attention[layer, h], tokens, layer=layer, head=h)
                 entries.append({"head": h, "pattern": pattern_of.get(h, ""), "src": name, "key": head_key})
             explorer = {"id": f"ar-explorer-{slug}-layer-{layer}",
-                        "spec_json": text.json_script([explorer_spec(slug=slug, layer=layer, heads=entries,
-                                                                     title=f"Layer {layer}: one head, every token")]),
+                        "spec_json": vega.page_spec(explorer_spec(slug=slug, layer=layer, heads=entries,
+                                                                title=f"Layer {layer}: one head, every token")),
                         "kb": max(1, round(max(len(files[e["src"]]) for e in entries) / 1024)),
                         "alt": f"One head of layer {layer} at full resolution: queries down, keys across, "
                                f"and the chosen query's weights over the keys as bars."}
         layer_context = {
             "title": f"{text.label(title, 100)} · layer {layer}", "layer": layer, "overview": f"{slug}.md",
             "block": block, "image": png_name, "heads": per_layer[layer], "explorer": explorer,
-            "chart": {"id": f"ar-chart-{slug}-layer-{layer}", "spec_json": text.json_script([to_spec(chart, cells)]),
+            "chart": {"id": f"ar-chart-{slug}-layer-{layer}", "spec_json": vega.page_spec(to_spec(chart, cells)),
                       "alt": f"Attention maps of the {heads} heads of layer {layer}, queries down, keys across. "
                              f"The list below describes each head in words."},
         }

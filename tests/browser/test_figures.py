@@ -181,6 +181,24 @@ def test_the_toggle_redraws_the_charts_in_the_other_scheme(repo_site, new_page, 
     assert recorder.errors == []
 
 
+def test_pages_run_on_the_vega_runtime_alone_and_a_cell_shows_its_tooltip(repo_site, new_page, recorder):
+    """The page's specs are Vega compiled at build time: the script defines no Vega-Lite or
+    vega-embed, and hovering a cell gives Vega's own (the browser's native) tooltip."""
+    page = open_in(new_page(), repo_site, "1280", "light")
+    page.goto(repo_site.url + PAGES["categorical report"], wait_until="networkidle")
+    wait_for_charts(page)
+    assert page.evaluate("() => [typeof window.vega.View, typeof window.vegaLite, typeof window.vegaEmbed]") == [
+        "function", "undefined", "undefined"]
+    centre = page.evaluate("""() => {
+        const b = document.querySelector('div.ar-chart svg .mark-rect path').getBoundingClientRect();
+        return [b.x + b.width / 2, b.y + b.height / 2]; }""")
+    page.mouse.move(*centre)
+    page.wait_for_function("() => document.querySelector('div.ar-chart [title]') !== null", timeout=5_000)
+    tip = page.locator("div.ar-chart [title]").first.get_attribute("title")
+    assert "Component: MLP" in tip and "Level: " in tip
+    assert recorder.errors == []
+
+
 def test_a_table_too_wide_for_the_column_scrolls_by_keyboard_and_keeps_its_row_labels_in_view(
     repo_site, new_page, recorder
 ):

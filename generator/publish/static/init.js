@@ -1,10 +1,10 @@
 /* attention-report: draw every chart on the page, fitted to its column, in the page's colour scheme.
    The contract with the page (see docs/site.md, "How charts are drawn"):
-   - div.ar-chart + script.ar-spec[data-target] (a one-element JSON array) as before;
+   - div.ar-chart + script.ar-spec[data-target] (a one-element JSON array holding a Vega spec,
+     compiled from Vega-Lite when the page was built: generator/render/vega.py);
    - spec.usermeta.fit: sizes to fit the column; usermeta.dark: colours for Material's slate scheme;
    - div.ar-explorer + its spec (usermeta.explorer): the head explorer of tensor layer pages. */
-var embed = window.vegaEmbed;
-var SKIP = {datasets: 1, data: 1, params: 1, title: 1, usermeta: 1, sort: 1, tooltip: 1, transform: 1};
+var SKIP = {data: 1, signals: 1, title: 1, usermeta: 1, sort: 1, tooltip: 1, transform: 1};
 
 function specFor(target) {
   if (target.hasAttribute("data-spec")) return JSON.parse(target.getAttribute("data-spec"));
@@ -41,13 +41,32 @@ function themeConfig() {
   var soft = css("--md-default-fg-color--light", "#666666");
   var faint = css("--md-default-fg-color--lightest", "#eeeeee");
   probe.remove();
+  // Vega's config: facet headers are titles styled "guide-label" / "guide-title".
   return {
-    background: null,
     axis: {labelColor: fg, titleColor: fg, domainColor: soft, tickColor: soft, gridColor: faint},
     legend: {labelColor: fg, titleColor: fg},
     title: {color: fg, subtitleColor: soft},
-    header: {labelColor: fg, titleColor: fg}
+    style: {"guide-label": {fill: fg}, "guide-title": {fill: fg}, "group-title": {fill: fg},
+            "group-subtitle": {fill: soft}}
   };
+}
+
+/* Draw a Vega spec into el with the runtime's own View (its tooltips are the browser's own). */
+function drawVega(el, spec) {
+  return new Promise(function (resolve) {
+    var vega = window.vega;
+    var view = new vega.View(vega.parse(spec, themeConfig()), {
+      renderer: (spec.usermeta && spec.usermeta.renderer) || "svg",
+      container: el,
+      hover: true
+    });
+    resolve(view.runAsync());
+  });
+}
+
+/* Set a signal's starting value in the spec, before it is parsed. */
+function setSignal(spec, name, value) {
+  (spec.signals || []).forEach(function (s) { if (s.name === name) s.value = value; });
 }
 
 /* The dark scheme's colours: every colour string the spec draws with, swapped by usermeta.dark. */
@@ -79,16 +98,21 @@ function fitSpec(spec, target) {
   if (!fit) return spec;
   var width = columnWidth(target);
   if (fit.panel) {
-    spec.columns = Math.max(1, Math.min(fit.facets,
+    var columns = Math.max(1, Math.min(fit.facets,
       Math.floor((width - fit.gutter + fit.spacing) / (fit.panel + fit.spacing))));
+    spec.layout.columns = columns;
+    setSignal(spec, "ar_columns", columns);
     return spec;
   }
   var s = steps(fit, width, fit.gutter);
-  spec.width = {step: s[0]};
-  spec.height = {step: s[1]};
-  var colour = spec.encoding && spec.encoding.color;
-  if (fit.legend_entry && colour && colour.legend) {
-    colour.legend.columns = Math.max(1, Math.floor((width - 10) / fit.legend_entry));
+  setSignal(spec, "x_step", s[0]);
+  setSignal(spec, "y_step", s[1]);
+  if (fit.legend_entry) {
+    (spec.legends || []).forEach(function (legend) {
+      if (legend.fill === "color" || legend.stroke === "color") {
+        legend.columns = Math.max(1, Math.floor((width - 10) / fit.legend_entry));
+      }
+    });
   }
   return spec;
 }
@@ -115,15 +139,6 @@ function markScroll(target) {
   if (scrolls) target.setAttribute("tabindex", "0"); else target.removeAttribute("tabindex");
 }
 
-function options(spec) {
-  return {
-    actions: false,
-    renderer: (spec.usermeta && spec.usermeta.renderer) || "svg",
-    config: themeConfig(),
-    tooltip: {theme: dark() ? "dark" : "light"}
-  };
-}
-
 function prepared(spec) {
   var map = spec.usermeta && spec.usermeta.dark;
   return dark() && map ? swapColours(spec, map) : spec;
@@ -138,9 +153,9 @@ function renderCharts() {
     try {
       var spec = fitSpec(prepared(specFor(target)), target);
       target.arFit = spec.usermeta && spec.usermeta.fit;
-      embed(host(target), spec, options(spec)).then(
-        function (t) { return function (result) {
-          t.arView = result.view;
+      drawVega(host(target), spec).then(
+        function (t) { return function (view) {
+          t.arView = view;
           return refit(t).then(function () {
             t.setAttribute("data-ar-rendered", "done");
             t.setAttribute("data-ar-scheme", dark() ? "slate" : "default");
@@ -296,21 +311,21 @@ function decode(payload) {
   return rows;
 }
 
+/* The explorer's spec for one head: its tokens, its query menu, its weights, its size
+   (usermeta.explorer.vega names the signals and the data set). */
 function explorerSpec(base, payload, rows, width) {
-  var meta = base.usermeta.explorer;
+  var meta = base.usermeta.explorer, names = meta.vega;
   var spec = JSON.parse(JSON.stringify(base));
   var labels = payload.tokens.map(function (t, i) { return i + ": " + t; });
   var positions = payload.tokens.map(function (t, i) { return i; });
-  spec.params.forEach(function (p) {
-    if (p.name === meta.tokens) p.value = payload.tokens;
-    if (p.name === meta.query && p.bind) { p.bind.options = positions; p.bind.labels = labels; }
-  });
-  spec.datasets = {};
-  spec.datasets[meta.data] = rows;
   var side = Math.max(160, Math.min(meta.max, width - meta.gutter));
-  spec.vconcat[0].width = side;
-  spec.vconcat[0].height = side;
-  spec.vconcat[1].width = side;
+  spec.signals.forEach(function (s) {
+    if (s.name === names.tokens) s.value = payload.tokens;
+    if (s.name === names.query) { s.bind.options = positions; s.bind.labels = labels; }
+    if (s.name === names.height) s.value = side;
+  });
+  spec.data.forEach(function (d) { if (d.name === names.data) d.values = rows; });
+  spec.width = side;
   return prepared(spec);
 }
 
@@ -358,8 +373,8 @@ function setUpExplorer(box) {
     chart.innerHTML = "";
     chart.removeAttribute("data-ar-rendered");
     var spec = explorerSpec(base, payload, rows, columnWidth(box));
-    return embed(host(chart), spec, options(spec)).then(function (result) {
-      chart.arView = result.view;
+    return drawVega(host(chart), spec).then(function (view) {
+      chart.arView = view;
       chart.arDrawMs = performance.now() - started;
       chart.setAttribute("data-ar-head", String(payload.head));
       chart.setAttribute("data-ar-scheme", dark() ? "slate" : "default");
