@@ -199,6 +199,39 @@ def test_pages_run_on_the_vega_runtime_alone_and_a_cell_shows_its_tooltip(repo_s
     assert recorder.errors == []
 
 
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_a_chart_scrolled_sideways_keeps_its_row_labels_in_view(repo_site, new_page, recorder, scheme):
+    """At 390 px the seed chart (74 columns) scrolls in its box; scrolled to the end, a copy of its
+    row axis is pinned over the box's left edge, covering every row label, and hidden at scroll 0."""
+    page = open_in(new_page(), repo_site, "390", scheme)
+    page.goto(repo_site.url + PAGES["categorical report"], wait_until="networkidle")
+    wait_for_charts(page)
+    chart = page.locator("div.ar-chart").first
+    page.wait_for_function("() => document.querySelector('div.ar-chart canvas.ar-row-labels') !== null")
+    assert chart.evaluate("el => el.classList.contains('ar-scroll')")
+    assert chart.evaluate("el => el.querySelector('.ar-row-labels').style.visibility") == "hidden"
+    chart.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
+    page.wait_for_function("() => document.querySelector('div.ar-chart .ar-row-labels').style.visibility === 'visible'")
+    seen = chart.evaluate("""el => {
+        const pin = el.querySelector('.ar-row-labels'), box = el.getBoundingClientRect(), r = pin.getBoundingClientRect();
+        const view = el.arView, host = el.firstElementChild.getBoundingClientRect(), labels = [];
+        (function walk(node, x, y) {
+          if (node.role === 'axis-label') for (const i of node.items) labels.push([x + i.bounds.x2, y + i.bounds.y1, y + i.bounds.y2]);
+          for (const item of node.items || []) if (item.items) walk(item, x + (item.x || 0), y + (item.y || 0));
+        })(view.scenegraph().root, 0, 0);
+        const o = view.origin(), rows = labels.filter(l => l[0] < 0).map(l => [host.top + o[1] + l[1], host.top + o[1] + l[2]]);
+        const pixels = pin.getContext('2d').getImageData(0, 0, pin.width, pin.height).data;
+        let ink = 0; for (let k = 3; k < pixels.length; k += 4) if (pixels[k] > 0) ink++;
+        return {box: [box.left, box.right], pin: [r.left, r.right, r.top, r.bottom], rows, ink, origin: o[0]};
+    }""")
+    left, right, top, bottom = seen["pin"]
+    assert seen["box"][0] - 1 <= left and right <= seen["box"][1] + 1
+    assert abs((right - left) - seen["origin"]) <= 1
+    assert len(seen["rows"]) == 2 and all(top - 1 <= a and b <= bottom + 1 for a, b in seen["rows"])
+    assert seen["ink"] > 50
+    assert recorder.errors == []
+
+
 def test_a_table_too_wide_for_the_column_scrolls_by_keyboard_and_keeps_its_row_labels_in_view(
     repo_site, new_page, recorder
 ):

@@ -129,7 +129,71 @@ function refit(target) {
       done = view.signal("x_step", s[0]).signal("y_step", s[1]).runAsync();
     }
   }
-  return done.then(function () { markScroll(target); });
+  return done.then(function () { markScroll(target); return pinRowLabels(target); });
+}
+
+/* A chart that scrolls sideways keeps its row labels in view: the strip left of the plot that
+   holds the row axis (its labels and title), copied from a canvas rendering of the same view, is
+   pinned over the box's left edge while the box is scrolled. A copy for the eye only
+   (aria-hidden): the chart's text alternative and data table already carry the labels. */
+function pinRowLabels(target) {
+  var view = target.arView, old = target.querySelector(".ar-row-labels");
+  if (old) old.remove();
+  if (!view || !target.classList.contains("ar-scroll")) return Promise.resolve();
+  var axis = rowAxis(view), origin = view.origin(), ratio = window.devicePixelRatio || 1;
+  if (!axis) return Promise.resolve();
+  var top = Math.max(0, Math.floor(origin[1] + axis.bounds.y1)), bottom = Math.ceil(origin[1] + axis.bounds.y2);
+  var width = Math.ceil(origin[0]), height = bottom - top;
+  if (width < 1 || height < 1) return Promise.resolve();
+  return view.toCanvas(ratio).then(function (drawn) {
+    var pin = document.createElement("canvas");
+    pin.className = "ar-row-labels";
+    pin.setAttribute("aria-hidden", "true");
+    pin.width = Math.round(width * ratio);
+    pin.height = Math.round(height * ratio);
+    pin.style.width = width + "px";
+    pin.style.height = height + "px";
+    pin.style.top = (target.firstElementChild ? target.firstElementChild.offsetTop : 0) + top + "px";
+    var context = pin.getContext("2d");
+    context.drawImage(drawn, 0, Math.round(top * ratio), pin.width, pin.height, 0, 0, pin.width, pin.height);
+    // Above and below the rows only the (rotated) axis title belongs: not the column labels' ends.
+    var from = Math.ceil(origin[0] + axis.titleRight) + 1, plotTop = origin[1] - top, plotBottom = plotTop + view.height();
+    context.setTransform(ratio, 0, 0, ratio, 0, 0);
+    context.clearRect(from, 0, width - from, Math.max(0, plotTop - 1));
+    context.clearRect(from, plotBottom + 1, width - from, height - plotBottom);
+    target.appendChild(pin);
+    placePin(target);
+    if (!target.arPinWatch) {
+      target.arPinWatch = true;
+      target.addEventListener("scroll", function () { placePin(target); }, {passive: true});
+    }
+  });
+}
+
+/* The axis left of the plot (the row labels): its bounds and its title's right edge, in the
+   plot's coordinates. */
+function rowAxis(view) {
+  var found = null, group = view.scenegraph().root.items[0];
+  ((group && group.items) || []).forEach(function (mark) {
+    if (mark.role !== "axis") return;
+    mark.items.forEach(function (axis) {
+      if (!axis.bounds || axis.bounds.x1 >= 0 || axis.bounds.x2 > 2) return;
+      var titleRight = axis.bounds.x1;
+      (axis.items || []).forEach(function (part) {
+        if (part.role !== "axis-title") return;
+        part.items.forEach(function (t) { if (t.bounds) titleRight = Math.max(titleRight, (axis.x || 0) + t.bounds.x2); });
+      });
+      found = {bounds: axis.bounds, titleRight: titleRight};
+    });
+  });
+  return found;
+}
+
+function placePin(target) {
+  var pin = target.querySelector(".ar-row-labels");
+  if (!pin) return;
+  pin.style.transform = "translateX(" + target.scrollLeft + "px)";
+  pin.style.visibility = target.scrollLeft > 0 ? "visible" : "hidden";
 }
 
 function markScroll(target) {
