@@ -213,7 +213,44 @@ def test_the_fast_spearman_is_scipys(values):
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.lists(st.integers(0, 4).map(lambda x: x / 2), min_size=6, max_size=6), min_size=1, max_size=5))
 def test_spearman_of_every_row_at_once_is_each_rows(rows):
-    from generator.analyse.numeric_kinds import spearman, spearman_rows
+    from generator.analyse.spearman import spearman, spearman_rows
 
     matrix = np.array(rows)
-    assert np.allclose(spearman_rows(matrix), [spearman(r) for r in matrix], atol=1e-12)
+    np.testing.assert_array_equal(spearman_rows(matrix), [spearman(r) for r in matrix])  # bit for bit
+
+
+_tied_rows = st.integers(1, 6).flatmap(lambda n: st.lists(
+    st.lists(st.one_of(st.integers(0, 4).map(lambda x: x / 2), st.floats(-3, 3, allow_nan=False),
+                       st.sampled_from([np.inf, -np.inf, 0.0, -0.0])), min_size=n, max_size=n),
+    min_size=1, max_size=6))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_tied_rows, st.data())
+def test_spearman_of_windows_is_each_windows_bit_for_bit(rows, data):
+    """The batched windows (each row sorted once) give the one-at-a-time rho exactly, ties and all,
+    so a rho sitting on the trend threshold is decided the same way."""
+    from generator.analyse.spearman import spearman, spearman_windows
+
+    matrix = np.array(rows)
+    m, n = matrix.shape
+    windows = []
+    for _ in range(data.draw(st.integers(1, 3))):
+        starts = np.array([data.draw(st.integers(0, n)) for _ in range(m)])
+        windows.append((starts, np.array([data.draw(st.integers(int(s), n)) for s in starts])))
+    for (starts, stops), got in zip(windows, spearman_windows(matrix, windows)):
+        np.testing.assert_array_equal(got, [spearman(row[s:e]) for row, s, e in zip(matrix, starts, stops)])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(4, 24).flatmap(lambda n: st.lists(st.lists(st.integers(0, 5), min_size=n, max_size=n),
+                                                      min_size=1, max_size=5)),
+       st.sampled_from([0.5, 0.8, 0.9, 1.0]), st.integers(4, 12))
+def test_the_batched_trend_test_decides_as_the_one_at_a_time_test(rows, min_rho, min_points):
+    """Small integer series sit on the thresholds often (rho = 0.9 over 5 points, = 1 over a tie-free run)."""
+    from generator.analyse.numeric_kinds import series_rhos, trend_of
+
+    matrix = np.array(rows, dtype=np.float64)
+    rhos, sides = series_rhos(matrix)
+    for series, rho, turns in zip(matrix, rhos, sides):
+        assert trend_of(series, min_rho, min_points, float(rho), turns) == trend_of(series, min_rho, min_points)

@@ -29,11 +29,12 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from scipy import ndimage, stats
+from scipy import ndimage
 
 from generator.analyse.levels import LevelGrid
 from generator.analyse.observations import Observation
 from generator.analyse.ranges import compress
+from generator.analyse.spearman import spearman, spearman_windows
 from generator.settings import AnalysisSettings
 
 _TOL = 1e-9
@@ -57,31 +58,6 @@ def total_magnitude(grid: LevelGrid) -> float:
 
 def _index(labels) -> dict:
     return {label: i for i, label in enumerate(labels)}
-
-
-def spearman(values) -> float:
-    """Spearman's rho of a series against its position: Pearson's r of its ranks (scipy's rankdata, ties
-    averaged) and the positions, 0 for a constant. What ``scipy.stats.spearmanr`` computes, without its
-    per-call overhead, which dominated a 2,000 × 2,000 build (4,000 series, up to three tests each)."""
-    x = np.asarray(values, dtype=np.float64)
-    if len(x) < 2 or np.ptp(x) == 0:
-        return 0.0
-    ranks = _average_ranks(x)
-    ranks -= ranks.mean()
-    position = np.arange(len(x), dtype=np.float64)
-    position -= position.mean()
-    return float(ranks @ position / np.sqrt((ranks @ ranks) * (position @ position)))
-
-
-def _average_ranks(x: np.ndarray) -> np.ndarray:
-    """0-based ranks, ties sharing their mean rank: ``scipy.stats.rankdata(x) - 1``, in a few numpy calls."""
-    order = np.argsort(x, kind="mergesort")
-    ordered = x[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    counts = np.diff(np.r_[starts, len(x)])
-    ranks = np.empty(len(x))
-    ranks[order] = np.repeat(starts + (counts - 1) / 2, counts)
-    return ranks
 
 
 @dataclass(frozen=True)
@@ -275,35 +251,38 @@ def axis_unit(labels):
     return int(step) if float(step).is_integer() else float(step)
 
 
-def spearman_rows(matrix: np.ndarray) -> np.ndarray:
-    """:func:`spearman` of every row of a gap-free matrix at once (a constant row gets 0)."""
-    ranks = stats.rankdata(matrix, axis=1) - 1
-    ranks -= ranks.mean(axis=1, keepdims=True)
-    position = np.arange(matrix.shape[1], dtype=np.float64)
-    position -= position.mean()
-    spread = np.sqrt((ranks * ranks).sum(axis=1) * (position @ position))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(spread > 0, ranks @ position / np.where(spread > 0, spread, 1), 0.0)
+def series_rhos(matrix: np.ndarray) -> tuple[np.ndarray, list[dict]]:
+    """Every row's rho (the monotone test) and, per row, ``{shape: (left, right)}``: the rhos on each side
+    of its maximum (``rise_fall``) and minimum (``fall_rise``), the turn in both: what :func:`trend_of`
+    would compute one row at a time, ranked in one batch (each row sorted once)."""
+    m, n = matrix.shape
+    whole, zero = np.full(m, n), np.zeros(m, dtype=np.int64)
+    peak, trough = matrix.argmax(axis=1), matrix.argmin(axis=1)
+    rho, *turns = spearman_windows(matrix, [(zero, whole), (zero, peak + 1), (peak, whole),
+                                            (zero, trough + 1), (trough, whole)])
+    sides = [{"rise_fall": (float(a), float(b)), "fall_rise": (float(c), float(d))} for a, b, c, d in zip(*turns)]
+    return rho, sides
 
 
-def trend_of(series, min_rho: float, min_points: int, rho: float | None = None):
+def trend_of(series, min_rho: float, min_points: int, rho: float | None = None, sides: dict | None = None):
     """(shape, turn index or None, rhos) of a gap-free series, or None: the documented test.
 
     Monotone first; else a turn at the series' maximum (rise then fall) or minimum (fall
     then rise), with at least ``max(4, min_points / 2)`` points on each side, the turn
-    counted in both.
+    counted in both. ``rho`` and ``sides`` (as :func:`series_rhos` gives them): already
+    computed, with the other series; without them the series is ranked here.
     """
     n = len(series)
     side = max(4, (min_points + 1) // 2)
     if n >= min_points:
-        rho = spearman(series) if rho is None else rho  # ``rho``: already computed, with the other series
+        rho = spearman(series) if rho is None else rho
         if abs(rho) >= min_rho:
             return ("rise" if rho > 0 else "fall"), None, [rho]
     best = None
     for shape, t in (("rise_fall", int(np.argmax(series))), ("fall_rise", int(np.argmin(series)))):
         if t + 1 < side or n - t < side:
             continue
-        left, right = spearman(series[: t + 1]), spearman(series[t:])
+        left, right = sides[shape] if sides is not None else (spearman(series[: t + 1]), spearman(series[t:]))
         up = shape == "rise_fall"
         if (left >= min_rho and right <= -min_rho) if up else (left <= -min_rho and right >= min_rho):
             if best is None or min(abs(left), abs(right)) > best[0]:
@@ -319,9 +298,9 @@ def find_trends(grid: LevelGrid, settings: AnalysisSettings) -> list[Trend]:
             continue
         chosen = ([None] if len(labels) > 1 else []) + list(labels)
         every = [(label, s) for label in chosen if (s := _series(grid, axis, label)) is not None]
-        rhos = spearman_rows(np.array([s for _, s in every])) if every else []
-        for (label, series), rho in zip(every, rhos):
-            found = trend_of(series, settings.trend_min_rho, settings.trend_min_points, float(rho))
+        rhos, sides = series_rhos(np.array([s for _, s in every])) if every else ([], [])
+        for (label, series), rho, turns in zip(every, rhos, sides):
+            found = trend_of(series, settings.trend_min_rho, settings.trend_min_points, float(rho), turns)
             if found:
                 shape, turn, rho = found
                 out.append(Trend(axis=axis, label=label, shape=shape, turn=None if turn is None else others[turn],
