@@ -254,3 +254,20 @@ def test_the_batched_trend_test_decides_as_the_one_at_a_time_test(rows, min_rho,
     rhos, sides = series_rhos(matrix)
     for series, rho, turns in zip(matrix, rhos, sides):
         assert trend_of(series, min_rho, min_points, float(rho), turns) == trend_of(series, min_rho, min_points)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.integers(0, 3).map(float), st.floats(0, 10, allow_nan=False)), min_size=5, max_size=80),
+       st.sampled_from([0.3, 0.5, 0.9]), st.sampled_from([0.05, 0.2, 0.5]))
+def test_concentration_skips_its_sort_only_when_the_sort_would_find_too_many_cells(mags, share, max_cells_share):
+    from dataclasses import replace
+
+    from generator.analyse.numeric_kinds import _too_spread
+
+    s = replace(AnalysisSettings(), concentration_share=share, concentration_max_cells_share=max_cells_share)
+    mags = np.array(mags)
+    total = float(mags.sum())
+    running = np.cumsum(mags[np.argsort(-mags, kind="stable")])  # the finder's own sum
+    k = min(int(np.searchsorted(running, share * total - 1e-12 * total) + 1), len(mags))
+    if _too_spread(mags, total, s):
+        assert k > max_cells_share * len(mags)

@@ -346,7 +346,7 @@ def find_concentration(grid: LevelGrid, settings: AnalysisSettings) -> list[Conc
     where = np.argwhere(present)
     mags = np.abs(grid.values[present])
     total = float(mags.sum())
-    if len(mags) < 5:
+    if len(mags) < 5 or _too_spread(mags, total, settings):
         return []
     order = np.argsort(-mags, kind="stable")
     running = np.cumsum(mags[order])
@@ -358,3 +358,19 @@ def find_concentration(grid: LevelGrid, settings: AnalysisSettings) -> list[Conc
              for i in order[:k]]
     return [Concentration(cells=cells, count=k, present=len(mags), share=float(running[k - 1] / total),
                           target=settings.concentration_share)]
+
+
+def _too_spread(mags: np.ndarray, total: float, settings: AnalysisSettings) -> bool:
+    """True when even the most cells allowed cannot hold ``concentration_share``: skips the full sort.
+
+    The allowed count is the largest ``K <= concentration_max_cells_share * n``; the finder's running
+    sum over the sorted magnitudes reaches its target only after more than ``K`` cells exactly when
+    the ``K`` largest sum to less. Their sum here runs in another order than the finder's, so it
+    decides only with a margin (1e-6 of it) far above what either sum's rounding can move; a sum
+    within the margin goes the finder's exact way.
+    """
+    allowed = int(np.floor(settings.concentration_max_cells_share * len(mags)))
+    if allowed < 1 or allowed >= len(mags):
+        return False
+    largest = float(np.partition(mags, len(mags) - allowed)[len(mags) - allowed:].sum())
+    return largest * (1 + 1e-6) < settings.concentration_share * total - 1e-12 * total
