@@ -145,8 +145,18 @@ class RareLevel(Observation):
     rest: list | None
     """``[level, count]`` when every other cell holds one other level, so the sentence can name it."""
 
+def _level_counts(grid: LevelGrid) -> tuple[int, dict[str, int]]:
+    """Cells with a level, and each level's cells: one count of the level codes (comparing the object
+    array of names with each name is a Python call per cell)."""
+    per_code = np.bincount(grid.codes.ravel().astype(np.int64) + 1, minlength=len(grid.scheme.names) + 1)
+    counts = {}
+    for k, name in enumerate(grid.scheme.names):
+        counts[name] = int(per_code[k + 1])  # a name listed twice holds the cells of its last listing, as before
+    return int(per_code[1:].sum()), counts
+
+
 def _rest(grid: LevelGrid, level: str) -> list | None:
-    counts = {name: int(np.count_nonzero(grid.levels == name)) for name in grid.scheme.names if name != level}
+    counts = {name: n for name, n in _level_counts(grid)[1].items() if name != level}
     others = [name for name, n in counts.items() if n]
     return [others[0], counts[others[0]]] if len(others) == 1 else None
 
@@ -324,8 +334,7 @@ def find_sign_structure(grid: LevelGrid, meaning: str | None) -> list[SignStruct
 
 
 def find_rare_levels(grid: LevelGrid, settings: AnalysisSettings) -> list[RareLevel]:
-    present = int(np.sum(grid.levels != None))  # noqa: E711
-    counts = {name: int(np.sum(grid.levels == name)) for name in grid.scheme.names}
+    present, counts = _level_counts(grid)
     if sum(1 for c in counts.values() if c) < 2:
         return []
     out = []
@@ -343,11 +352,11 @@ def find_rare_levels(grid: LevelGrid, settings: AnalysisSettings) -> list[RareLe
 
 def find_concentration(grid: LevelGrid, settings: AnalysisSettings) -> list[Concentration]:
     present = ~np.isnan(grid.values)
-    where = np.argwhere(present)
     mags = np.abs(grid.values[present])
     total = float(mags.sum())
     if len(mags) < 5 or _too_spread(mags, total, settings):
         return []
+    where = np.argwhere(present)
     order = np.argsort(-mags, kind="stable")
     running = np.cumsum(mags[order])
     k = int(np.searchsorted(running, settings.concentration_share * total - 1e-12 * total) + 1)
