@@ -271,3 +271,21 @@ def test_concentration_skips_its_sort_only_when_the_sort_would_find_too_many_cel
     k = min(int(np.searchsorted(running, share * total - 1e-12 * total) + 1), len(mags))
     if _too_spread(mags, total, s):
         assert k > max_cells_share * len(mags)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 10), st.integers(1, 10), st.integers(0, 2**32 - 1), st.booleans())
+def test_the_region_check_floods_its_box_to_the_block_the_whole_grid_gives(height, width, seed, claimed_box):
+    """The verify stage floods a region inside the rows and columns the sentence names (plus a margin);
+    the block must be the one a flood over the whole grid finds, whether the box is right or not."""
+    from generator.verify.numeric_kinds import _block_around, _flood
+
+    rng = np.random.default_rng(seed)
+    same = rng.random((height, width)) < rng.uniform(0.2, 0.8)
+    r, c = int(rng.integers(height)), int(rng.integers(width))
+    same[r, c] = True
+    whole = _flood(same, r, c)
+    where = np.argwhere(whole)
+    box = ((where[:, 0].min(), where[:, 0].max(), where[:, 1].min(), where[:, 1].max()) if claimed_box
+           else (*sorted(rng.integers(height, size=2)), *sorted(rng.integers(width, size=2))))
+    np.testing.assert_array_equal(_block_around(same, r, c, tuple(int(x) for x in box)), whole)

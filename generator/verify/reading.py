@@ -10,6 +10,7 @@ could be two labels of the file, the claim that prints it is ambiguous and fails
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -127,11 +128,12 @@ class Axis:
     def __len__(self) -> int:
         return len(self.texts)
 
-    @property
+    @functools.cached_property
     def numeric(self) -> bool:
+        """Asked once per range a sentence prints (hundreds in a long profile): counted once."""
         return all(n is not None for n in self.numbers)
 
-    @property
+    @functools.cached_property
     def whole(self) -> bool:
         """Every label a whole number (``3`` or ``3.0``): odd and even apply."""
         return self.numeric and all(n == n.to_integral_value() for n in self.numbers)
