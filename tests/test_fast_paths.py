@@ -289,3 +289,11 @@ def test_the_region_check_floods_its_box_to_the_block_the_whole_grid_gives(heigh
     box = ((where[:, 0].min(), where[:, 0].max(), where[:, 1].min(), where[:, 1].max()) if claimed_box
            else (*sorted(rng.integers(height, size=2)), *sorted(rng.integers(width, size=2))))
     np.testing.assert_array_equal(_block_around(same, r, c, tuple(int(x) for x in box)), whole)
+
+
+def test_prefiltered_similar_rows_equal_the_plain_double_loop_by_matrix_products_too(monkeypatch):
+    """The same property when every block's survivors are too many for the pair-by-pair rms."""
+    from generator.analyse import table
+
+    monkeypatch.setattr(table, "_DIRECT_MAX", -1)
+    test_prefiltered_similar_rows_equal_the_plain_double_loop()
