@@ -195,13 +195,13 @@ def find_numeric_kinds(grid: LevelGrid, settings: AnalysisSettings, meaning: str
 
 def find_regions(grid: LevelGrid, settings: AnalysisSettings) -> list[Region]:
     """Connected blocks (scipy.ndimage.label, 4-neighbour) of each strong level that is not the background."""
-    values, levels = grid.values, grid.levels
+    values = grid.values
     total = total_magnitude(grid)
-    present = max(1, int(np.sum(levels != None)))  # noqa: E711
+    present = max(1, int(np.count_nonzero(grid.present)))
     mags = np.nan_to_num(np.abs(values))
     found = []
     for level in strong_levels(grid):
-        mask = levels == level
+        mask = grid.holding(level)
         if not mask.any() or mask.sum() > 0.5 * present:
             continue  # a level held by most cells is the background, not a region
         labels, n = ndimage.label(mask)
@@ -209,9 +209,12 @@ def find_regions(grid: LevelGrid, settings: AnalysisSettings) -> list[Region]:
         held = np.bincount(labels.ravel(), weights=mags.ravel(), minlength=n + 1)
         keep = [k for k in range(1, n + 1) if sizes[k] >= settings.region_min_cells]
         keep = sorted(keep, key=lambda k: -held[k])[: settings.max_regions]
+        boxes = ndimage.find_objects(labels)  # each block's bounding slices: it is looked for only there
         for k in keep:
-            where = np.argwhere(labels == k)  # row-major order
-            block_mags = mags[labels == k]
+            rows, columns = boxes[k - 1]
+            inside = labels[rows, columns] == k
+            where = np.argwhere(inside) + [rows.start, columns.start]  # row-major order, as on the whole grid
+            block_mags = mags[rows, columns][inside]
             pr, pc = where[int(np.argmax(block_mags))]
             found.append(Region(level=level, cells=[[grid.rows[r], grid.columns[c]] for r, c in where],
                                 rows=[grid.rows[where[:, 0].min()], grid.rows[where[:, 0].max()]],
@@ -225,15 +228,16 @@ def find_regions(grid: LevelGrid, settings: AnalysisSettings) -> list[Region]:
 def find_profiles(grid: LevelGrid, settings: AnalysisSettings) -> list[Profile]:
     total = total_magnitude(grid)
     out = []
-    axes = [("rows", grid.rows, list(grid.columns), grid.values, grid.levels)]
+    axes = [("rows", grid.rows, list(grid.columns), grid.values, (grid.present, grid.holding))]
     if numeric_axis(grid.rows) and len(grid.columns) > 1:
-        axes.append(("columns", grid.columns, list(grid.rows), grid.values.T, grid.levels.T))
+        axes.append(("columns", grid.columns, list(grid.rows), grid.values.T,
+                     (grid.present.T, lambda name: grid.holding(name).T)))
     candidates = []  # (share, axis, row, level, cells): the ranges are compressed only for those kept
     strong = strong_levels(grid)
-    for a, (axis, labels, others, values, levels) in enumerate(axes):
-        present = np.sum(levels != None, axis=1)  # noqa: E711
+    for a, (axis, labels, others, values, (has_level, holding)) in enumerate(axes):
+        present = np.sum(has_level, axis=1)
         for k, level in enumerate(strong):
-            held = levels == level  # once per level, not per row: the level array holds objects
+            held = holding(level)  # once per level, not per row
             for i in np.flatnonzero(held.any(axis=1)):
                 idx = np.flatnonzero(held[i])
                 if idx.size <= settings.profile_max_share * present[i]:

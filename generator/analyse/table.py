@@ -92,7 +92,7 @@ def analyse(grid: LevelGrid, settings: AnalysisSettings, meaning: str | None = N
 
 def find_empty(grid: LevelGrid) -> list[EmptyRows]:
     """Rows, then columns, with no value at all (none when the whole grid is empty of one kind)."""
-    present = grid.levels != None  # noqa: E711
+    present = grid.present
     found = []
     for axis, labels, filled in (("rows", grid.rows, present.any(axis=1)), ("columns", grid.columns, present.any(axis=0))):
         empty = np.flatnonzero(~filled)
