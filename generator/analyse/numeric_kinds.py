@@ -207,14 +207,11 @@ def find_regions(grid: LevelGrid, settings: AnalysisSettings) -> list[Region]:
         labels, n = ndimage.label(mask)
         sizes = np.bincount(labels.ravel(), minlength=n + 1)
         held = np.bincount(labels.ravel(), weights=mags.ravel(), minlength=n + 1)
-        keep = [k for k in range(1, n + 1) if sizes[k] >= settings.region_min_cells]
-        keep = sorted(keep, key=lambda k: -held[k])[: settings.max_regions]
-        boxes = ndimage.find_objects(labels)  # each block's bounding slices: it is looked for only there
+        big = np.flatnonzero(sizes[1:] >= settings.region_min_cells) + 1  # hundreds of thousands of labels
+        keep = big[np.argsort(-held[big], kind="stable")][: settings.max_regions].tolist()  # most held first
         for k in keep:
-            rows, columns = boxes[k - 1]
-            inside = labels[rows, columns] == k
-            where = np.argwhere(inside) + [rows.start, columns.start]  # row-major order, as on the whole grid
-            block_mags = mags[rows, columns][inside]
+            where = np.argwhere(labels == k)  # row-major order
+            block_mags = mags[labels == k]
             pr, pc = where[int(np.argmax(block_mags))]
             found.append(Region(level=level, cells=[[grid.rows[r], grid.columns[c]] for r, c in where],
                                 rows=[grid.rows[where[:, 0].min()], grid.rows[where[:, 0].max()]],
