@@ -297,3 +297,18 @@ def test_prefiltered_similar_rows_equal_the_plain_double_loop_by_matrix_products
 
     monkeypatch.setattr(table, "_DIRECT_MAX", -1)
     test_prefiltered_similar_rows_equal_the_plain_double_loop()
+
+
+@settings(max_examples=200, deadline=None)
+@given(_tied_rows, st.data())
+def test_spearman_on_both_sides_of_a_turn_is_each_sides_bit_for_bit(rows, data):
+    from generator.analyse.spearman import spearman, spearman_turns
+
+    matrix = np.array(rows)
+    m, n = matrix.shape
+    turns = [np.array([data.draw(st.integers(0, n - 1)) for _ in range(m)]) for _ in range(2)]
+    whole, sides = spearman_turns(matrix, turns)
+    np.testing.assert_array_equal(whole, [spearman(row) for row in matrix])
+    for turn, (before, after) in zip(turns, sides):
+        np.testing.assert_array_equal(before, [spearman(row[: t + 1]) for row, t in zip(matrix, turn)])
+        np.testing.assert_array_equal(after, [spearman(row[t:]) for row, t in zip(matrix, turn)])

@@ -34,7 +34,7 @@ from scipy import ndimage
 from generator.analyse.levels import LevelGrid
 from generator.analyse.observations import Observation
 from generator.analyse.ranges import compress
-from generator.analyse.spearman import spearman, spearman_windows
+from generator.analyse.spearman import spearman, spearman_turns
 from generator.settings import AnalysisSettings
 
 _TOL = 1e-9
@@ -266,12 +266,9 @@ def series_rhos(matrix: np.ndarray) -> tuple[np.ndarray, list[dict]]:
     """Every row's rho (the monotone test) and, per row, ``{shape: (left, right)}``: the rhos on each side
     of its maximum (``rise_fall``) and minimum (``fall_rise``), the turn in both: what :func:`trend_of`
     would compute one row at a time, ranked in one batch (each row sorted once)."""
-    m, n = matrix.shape
-    whole, zero = np.full(m, n), np.zeros(m, dtype=np.int64)
-    peak, trough = matrix.argmax(axis=1), matrix.argmin(axis=1)
-    rho, *turns = spearman_windows(matrix, [(zero, whole), (zero, peak + 1), (peak, whole),
-                                            (zero, trough + 1), (trough, whole)])
-    sides = [{"rise_fall": (float(a), float(b)), "fall_rise": (float(c), float(d))} for a, b, c, d in zip(*turns)]
+    rho, [(rise, fall), (dip, climb)] = spearman_turns(matrix, [matrix.argmax(axis=1), matrix.argmin(axis=1)])
+    sides = [{"rise_fall": (float(a), float(b)), "fall_rise": (float(c), float(d))}
+             for a, b, c, d in zip(rise, fall, dip, climb)]
     return rho, sides
 
 

@@ -17,6 +17,8 @@ exactness plain.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 _CHUNK_CELLS = 1 << 20
@@ -73,6 +75,25 @@ def spearman_windows(matrix: np.ndarray, windows: list[tuple[np.ndarray, np.ndar
     return out
 
 
+def spearman_turns(matrix: np.ndarray, turns: list[np.ndarray]) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """Every row's rho, and for each array of turn positions, each row's rho up to its turn and from
+    it (``matrix[i, :t + 1]`` and ``matrix[i, t:]``): what :func:`spearman_windows` gives for those
+    windows, with one masked count per turn instead of one per window (the two sides of a turn
+    split the row, sharing only the turn)."""
+    matrix = np.asarray(matrix, dtype=np.float64)
+    m, n = matrix.shape
+    whole = np.zeros(m)
+    sides = [(np.zeros(m), np.zeros(m)) for _ in turns]
+    step = max(1, _CHUNK_CELLS // max(1, n))
+    for first in range(0, m, step):
+        rows = slice(first, min(m, first + step))
+        ranked = _SortedRows(matrix[rows])
+        whole[rows] = ranked.whole_rho()
+        for (before, after), turn in zip(sides, turns):
+            before[rows], after[rows] = ranked.sides_rho(np.asarray(turn[rows]).astype(np.int64))
+    return whole, sides
+
+
 class _SortedRows:
     """Rows in sorted order, cut into runs of equal values (ties), flattened: a run never spans two rows.
 
@@ -87,6 +108,7 @@ class _SortedRows:
         ordered = np.take_along_axis(block, self.order, axis=1)
         run_start = np.ones((m, n), dtype=bool)
         run_start[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+        self._run_start = run_start
         run_starts = np.flatnonzero(run_start)
         self.run_ends = np.append(run_starts[1:], m * n) - 1
         self.row_first_run = np.searchsorted(run_starts, np.arange(m) * n)
@@ -103,8 +125,43 @@ class _SortedRows:
         """rho of each row's elements at positions ``starts[i] <= j < stops[i]``."""
         starts, stops = starts.astype(np.int64), stops.astype(np.int64)
         inside = (self.order >= starts[:, None]) & (self.order < stops[:, None])
-        count = self._run_sums(inside)  # window elements in each run
-        place_sum = self._run_sums(np.where(inside, self.order, 0))
+        return self._rho(self._run_sums(inside), self._run_sums(np.where(inside, self.order, 0)), starts, stops)
+
+    def whole_rho(self) -> np.ndarray:
+        m, n = self.order.shape
+        count, place_sum = self._whole_runs
+        return self._rho(count, place_sum, np.zeros(m, dtype=np.int64), np.full(m, n, dtype=np.int64))
+
+    def sides_rho(self, turn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """rho of each row up to ``turn`` (included) and from it: the elements before the turn, counted
+        per run once, give both sides (the rest of each run is after it; the turn is on both)."""
+        m, n = self.order.shape
+        below = self.order < turn[:, None]
+        count, place_sum = self._run_sums(below), self._run_sums(np.where(below, self.order, 0))
+        whole_count, whole_place_sum = self._whole_runs
+        turn_run = self._run_of_place[np.arange(m), turn]
+        count_up, place_sum_up = count.copy(), place_sum.copy()
+        count_up[turn_run] += 1
+        place_sum_up[turn_run] += turn
+        zero, end = np.zeros(m, dtype=np.int64), np.full(m, n, dtype=np.int64)
+        return (self._rho(count_up, place_sum_up, zero, turn + 1),
+                self._rho(whole_count - count, whole_place_sum - place_sum, turn, end))
+
+    @functools.cached_property
+    def _whole_runs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each run's element count and sum of positions, over the whole row."""
+        return self._run_sums(np.ones(self.order.shape, dtype=bool)), self._run_sums(self.order)
+
+    @functools.cached_property
+    def _run_of_place(self) -> np.ndarray:
+        """[row, position]: the (flat) run holding that element."""
+        run = np.cumsum(self._run_start.ravel()) - 1
+        out = np.empty(self.order.shape, dtype=np.int64)
+        np.put_along_axis(out, self.order, run.reshape(self.order.shape), axis=1)
+        return out
+
+    def _rho(self, count: np.ndarray, place_sum: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+        """rho of each row's window from its runs' window element counts and sums of positions."""
         earlier = np.cumsum(count) - count
         earlier -= self._per_run(earlier[self.row_first_run])  # window elements in the row's earlier runs
         length = stops - starts
