@@ -74,7 +74,7 @@ def check_region(claim, ev) -> None:
         raise Untrue("the cell named is not the block's peak")
     if not _close_cell(ev, pr, pc, m.group(5)):
         raise Untrue(f"the peak is not {m.group(5)}")
-    _shown(m.group(7), 100 * mags[block].sum() / mags.sum(), "share")
+    _shown(m.group(7), 100 * mags[block].sum() / ev.total_magnitude, "share")
     if share_level_is_background(ev, level):
         raise Untrue(f"{ev.names[level]} is held by most cells: the background, not a region")
 
@@ -157,7 +157,7 @@ def check_profile(claim, ev) -> None:
         raise Untrue("the place named is not the peak")
     value = float(ev.values[i, peak]) if by_row else float(ev.values[peak, i])
     _shown(m.group(7), value, "peak")
-    _shown(m.group(9), 100 * mags[where].sum() / _mags(ev).sum(), "share")
+    _shown(m.group(9), 100 * mags[where].sum() / ev.total_magnitude, "share")
 
 
 def _row_ranges(ev, text: str, step_note: str | None = None) -> tuple[list[int], int]:

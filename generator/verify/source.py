@@ -199,10 +199,12 @@ def _without_blank_rows(table: pa.Table) -> pa.Table:
     if table.num_columns == 0:
         return table
     kept = None
-    for column in table.columns:
+    for column in table.columns:  # until every row has a filled cell: usually the first column, the labels
         filled = pc.cast(pc.utf8_length(pc.utf8_trim_whitespace(column)), pa.bool_())
         kept = filled if kept is None else pc.or_(kept, filled)
-    return table if pc.all(kept).as_py() is not False else table.filter(kept)
+        if pc.all(kept).as_py() is not False:
+            return table
+    return table.filter(kept)
 
 
 def _names(header: list[str]) -> list[str]:

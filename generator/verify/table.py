@@ -58,6 +58,11 @@ class Evidence:
         """|value| of every cell, 0 where empty: computed once, read by every claim about shares."""
         return np.where(self.present, np.abs(np.nan_to_num(self.values)), 0.0)
 
+    @cached_property
+    def total_magnitude(self) -> float:
+        """The total |value|, the denominator of every printed share: summed once, not once per claim."""
+        return float(self.magnitudes.sum())
+
     def decimal(self, r: int, c: int) -> Decimal:
         """A numeric cell's exact value (report order), from the file's digits."""
         return self.raw.decimal(int(self.row_order[r]), int(self.column_order[c]))
