@@ -100,16 +100,24 @@ class Trend(Observation):
     points: int
     threshold: float
 
-def _series(grid: LevelGrid, axis: str, label):
-    """The values along ``axis`` of row/column ``label``, or of the mean over the other axis; None if a gap."""
+def _every_series(grid: LevelGrid, axis: str, chosen: list) -> list[tuple[object, np.ndarray]]:
+    """(label, values along ``axis``) of each chosen row/column (None: the mean over the other axis),
+    leaving out any with a gap. A label's line is its first in the grid, found through one index
+    (``list.index`` per label was a pass over the labels each time)."""
     values = grid.values if axis == "columns" else grid.values.T
     labels = grid.rows if axis == "columns" else grid.columns
-    if label is None:
-        if np.isnan(values).any():
-            return None
-        return values.mean(axis=0)
-    row = values[list(labels).index(label)]
-    return None if np.isnan(row).any() else row
+    gaps = np.isnan(values).any(axis=1)
+    first: dict = {}
+    for i, label in enumerate(labels):
+        first.setdefault(label, i)
+    out = []
+    for label in chosen:
+        if label is None:
+            if not gaps.any():
+                out.append((label, values.mean(axis=0)))
+        elif not gaps[first[label]]:
+            out.append((label, values[first[label]]))
+    return out
 
 
 @dataclass(frozen=True)
@@ -305,7 +313,7 @@ def find_trends(grid: LevelGrid, settings: AnalysisSettings) -> list[Trend]:
         if not numeric or len(others) < settings.trend_min_points:
             continue
         chosen = ([None] if len(labels) > 1 else []) + list(labels)
-        every = [(label, s) for label in chosen if (s := _series(grid, axis, label)) is not None]
+        every = _every_series(grid, axis, chosen)
         rhos, sides = series_rhos(np.array([s for _, s in every])) if every else ([], [])
         for (label, series), rho, turns in zip(every, rhos, sides):
             found = trend_of(series, settings.trend_min_rho, settings.trend_min_points, float(rho), turns)
