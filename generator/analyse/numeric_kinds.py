@@ -206,7 +206,7 @@ def find_regions(grid: LevelGrid, settings: AnalysisSettings) -> list[Region]:
     values = grid.values
     total = total_magnitude(grid)
     present = max(1, int(np.count_nonzero(grid.present)))
-    mags = np.nan_to_num(np.abs(values))
+    mags = np.nan_to_num(np.abs(values), copy=False)  # in place: np.abs made a new array
     found = []
     for level in strong_levels(grid):
         mask = grid.holding(level)

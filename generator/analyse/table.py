@@ -120,7 +120,7 @@ def identical_groups(grid: LevelGrid) -> list[list[int]]:
     """Rows grouped by identical content (levels and, for numbers, values), in first-seen order."""
     keys: dict[bytes, list[int]] = {}
     # + 0.0 turns -0.0 into 0.0: rows equal in value are identical whatever their bytes
-    values = None if grid.values is None else np.nan_to_num(grid.values + 0.0, nan=np.inf)
+    values = None if grid.values is None else np.nan_to_num(grid.values + 0.0, nan=np.inf, copy=False)
     codes = grid.codes
     for r in range(len(grid.rows)):
         key = codes[r].tobytes() if values is None else values[r].tobytes() + codes[r].tobytes()

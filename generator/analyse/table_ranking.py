@@ -35,7 +35,7 @@ class _Context:
         self.present = max(1, int(np.count_nonzero(grid.present)))
         self.share = {name: float(np.count_nonzero(grid.holding(name))) / self.present for name in grid.scheme.names}
         self.agree = sum(p * p for p in self.share.values())  # chance that two cells picked at random agree
-        self.mags = None if grid.values is None else np.nan_to_num(np.abs(grid.values))
+        self.mags = None if grid.values is None else np.nan_to_num(np.abs(grid.values), copy=False)
         self.total = 0.0 if self.mags is None else float(self.mags.sum())
 
     def coverage(self, cells) -> float:
