@@ -187,8 +187,8 @@ def _row_ranges(ev, text: str, step_note: str | None = None) -> tuple[list[int],
             low, high = ev.rows.numbers[a], ev.rows.numbers[b]
             if low is None or high is None or high <= low:
                 continue
-            readings.append([k for k, n in enumerate(ev.rows.numbers) if n is not None and low <= n <= high
-                             and (step is None or (n - low) % step == 0)])
+            readings.append([k for k in ev.rows.between(low, high)
+                             if step is None or (ev.rows.numbers[k] - low) % step == 0])
         if len(readings) != 1:
             raise Untrue(f"{part!r} reads as {len(readings)} ranges of rows")
         return readings[0]
