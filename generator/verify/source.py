@@ -72,7 +72,7 @@ def read_raw(raw: bytes, suffix: str, names: tuple[str, str, str]) -> RawTable:
         header, labels, values = fast
         present = ~np.isnan(values)
         return RawTable(Axis(labels), Axis(header[1:]), present, values, None,
-                        _Digits(lambda: _strings(raw, suffix)[1][1:]), sha)
+                        _Digits(lambda: _strings(raw, suffix, header)[1][1:]), sha)
     header, columns = _strings(raw, suffix)
     if all(n in _names(header) for n in names):
         return _tidy(header, columns, names, sha)
@@ -153,11 +153,13 @@ def _float_column(column: pa.ChunkedArray) -> np.ndarray:
     return values
 
 
-def _strings(raw: bytes, suffix: str) -> tuple[list[str], list[pa.Array]]:
-    """The header and every column as strings (JSON numbers keep the digits the file wrote)."""
+def _strings(raw: bytes, suffix: str, header: list[str] | None = None) -> tuple[list[str], list[pa.Array]]:
+    """The header and every column as strings (JSON numbers keep the digits the file wrote).
+
+    ``header``: a CSV's first record, when already read (reading it decodes the whole file)."""
     if suffix in (".csv", ".tsv"):
         pcsv, parse = _csv(suffix)
-        header = _header(raw, suffix)
+        header = _header(raw, suffix) if header is None else header
         width = len(header) if header else None
         table = pcsv.read_csv(
             pa.BufferReader(raw.removeprefix(b"\xef\xbb\xbf")),
