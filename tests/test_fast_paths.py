@@ -213,7 +213,102 @@ def test_the_fast_spearman_is_scipys(values):
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.lists(st.integers(0, 4).map(lambda x: x / 2), min_size=6, max_size=6), min_size=1, max_size=5))
 def test_spearman_of_every_row_at_once_is_each_rows(rows):
-    from generator.analyse.numeric_kinds import spearman, spearman_rows
+    from generator.analyse.spearman import spearman, spearman_rows
 
     matrix = np.array(rows)
-    assert np.allclose(spearman_rows(matrix), [spearman(r) for r in matrix], atol=1e-12)
+    np.testing.assert_array_equal(spearman_rows(matrix), [spearman(r) for r in matrix])  # bit for bit
+
+
+_tied_rows = st.integers(1, 6).flatmap(lambda n: st.lists(
+    st.lists(st.one_of(st.integers(0, 4).map(lambda x: x / 2), st.floats(-3, 3, allow_nan=False),
+                       st.sampled_from([np.inf, -np.inf, 0.0, -0.0])), min_size=n, max_size=n),
+    min_size=1, max_size=6))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_tied_rows, st.data())
+def test_spearman_of_windows_is_each_windows_bit_for_bit(rows, data):
+    """The batched windows (each row sorted once) give the one-at-a-time rho exactly, ties and all,
+    so a rho sitting on the trend threshold is decided the same way."""
+    from generator.analyse.spearman import spearman, spearman_windows
+
+    matrix = np.array(rows)
+    m, n = matrix.shape
+    windows = []
+    for _ in range(data.draw(st.integers(1, 3))):
+        starts = np.array([data.draw(st.integers(0, n)) for _ in range(m)])
+        windows.append((starts, np.array([data.draw(st.integers(int(s), n)) for s in starts])))
+    for (starts, stops), got in zip(windows, spearman_windows(matrix, windows)):
+        np.testing.assert_array_equal(got, [spearman(row[s:e]) for row, s, e in zip(matrix, starts, stops)])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(4, 24).flatmap(lambda n: st.lists(st.lists(st.integers(0, 5), min_size=n, max_size=n),
+                                                      min_size=1, max_size=5)),
+       st.sampled_from([0.5, 0.8, 0.9, 1.0]), st.integers(4, 12))
+def test_the_batched_trend_test_decides_as_the_one_at_a_time_test(rows, min_rho, min_points):
+    """Small integer series sit on the thresholds often (rho = 0.9 over 5 points, = 1 over a tie-free run)."""
+    from generator.analyse.numeric_kinds import series_rhos, trend_of
+
+    matrix = np.array(rows, dtype=np.float64)
+    rhos, sides = series_rhos(matrix)
+    for series, rho, turns in zip(matrix, rhos, sides):
+        assert trend_of(series, min_rho, min_points, float(rho), turns) == trend_of(series, min_rho, min_points)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.integers(0, 3).map(float), st.floats(0, 10, allow_nan=False)), min_size=5, max_size=80),
+       st.sampled_from([0.3, 0.5, 0.9]), st.sampled_from([0.05, 0.2, 0.5]))
+def test_concentration_skips_its_sort_only_when_the_sort_would_find_too_many_cells(mags, share, max_cells_share):
+    from dataclasses import replace
+
+    from generator.analyse.numeric_kinds import _too_spread
+
+    s = replace(AnalysisSettings(), concentration_share=share, concentration_max_cells_share=max_cells_share)
+    mags = np.array(mags)
+    total = float(mags.sum())
+    running = np.cumsum(mags[np.argsort(-mags, kind="stable")])  # the finder's own sum
+    k = min(int(np.searchsorted(running, share * total - 1e-12 * total) + 1), len(mags))
+    if _too_spread(mags, total, s):
+        assert k > max_cells_share * len(mags)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 10), st.integers(1, 10), st.integers(0, 2**32 - 1), st.booleans())
+def test_the_region_check_floods_its_box_to_the_block_the_whole_grid_gives(height, width, seed, claimed_box):
+    """The verify stage floods a region inside the rows and columns the sentence names (plus a margin);
+    the block must be the one a flood over the whole grid finds, whether the box is right or not."""
+    from generator.verify.numeric_kinds import _block_around, _flood
+
+    rng = np.random.default_rng(seed)
+    same = rng.random((height, width)) < rng.uniform(0.2, 0.8)
+    r, c = int(rng.integers(height)), int(rng.integers(width))
+    same[r, c] = True
+    whole = _flood(same, r, c)
+    where = np.argwhere(whole)
+    box = ((where[:, 0].min(), where[:, 0].max(), where[:, 1].min(), where[:, 1].max()) if claimed_box
+           else (*sorted(rng.integers(height, size=2)), *sorted(rng.integers(width, size=2))))
+    np.testing.assert_array_equal(_block_around(same, r, c, tuple(int(x) for x in box)), whole)
+
+
+def test_prefiltered_similar_rows_equal_the_plain_double_loop_by_matrix_products_too(monkeypatch):
+    """The same property when every block's survivors are too many for the pair-by-pair rms."""
+    from generator.analyse import table
+
+    monkeypatch.setattr(table, "_DIRECT_MAX", -1)
+    test_prefiltered_similar_rows_equal_the_plain_double_loop()
+
+
+@settings(max_examples=200, deadline=None)
+@given(_tied_rows, st.data())
+def test_spearman_on_both_sides_of_a_turn_is_each_sides_bit_for_bit(rows, data):
+    from generator.analyse.spearman import spearman, spearman_turns
+
+    matrix = np.array(rows)
+    m, n = matrix.shape
+    turns = [np.array([data.draw(st.integers(0, n - 1)) for _ in range(m)]) for _ in range(2)]
+    whole, sides = spearman_turns(matrix, turns)
+    np.testing.assert_array_equal(whole, [spearman(row) for row in matrix])
+    for turn, (before, after) in zip(turns, sides):
+        np.testing.assert_array_equal(before, [spearman(row[: t + 1]) for row, t in zip(matrix, turn)])
+        np.testing.assert_array_equal(after, [spearman(row[t:]) for row, t in zip(matrix, turn)])

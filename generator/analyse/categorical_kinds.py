@@ -64,11 +64,11 @@ def find_exceptions(grid: LevelGrid, settings: AnalysisSettings) -> list[LevelEx
     row_sets = [list(range(len(grid.rows)))]
     if 1 < len(grid.rows) <= settings.level_runs_max_rows:
         row_sets += [[r] for r in range(len(grid.rows))]
+    holding = {level: grid.holding(level) for level in grid.scheme.names}
     for rows in row_sets:
-        block = grid.levels[rows]
         # each level's cells once, and per column how many rows hold it: every rule below is counted
-        # from these, not by comparing the (object) level array again for each period and phase
-        is_level = {level: block == level for level in grid.scheme.names}
+        # from these, not by comparing the level array again for each period and phase
+        is_level = {level: held[rows] for level, held in holding.items()}
         per_column = {level: held.sum(axis=0) for level, held in is_level.items()}
         for period in range(2, settings.periodic_max_period + 1):
             for phase in range(period):

@@ -74,6 +74,17 @@ class LevelGrid:
         """
         return _codes_of(self.levels, self.scheme.names)
 
+    def holding(self, name: str) -> np.ndarray:
+        """The cells of level ``name``: ``levels == name``, compared as codes (a name listed twice
+        holds the codes of its last listing, as :func:`_codes_of` gives them)."""
+        code = {n: i for i, n in enumerate(self.scheme.names)}.get(name)
+        return np.zeros(self.codes.shape, dtype=bool) if code is None else self.codes == code
+
+    @functools.cached_property
+    def present(self) -> np.ndarray:
+        """The cells holding a level: ``levels != None``, from the codes."""
+        return self.codes >= 0
+
 
 def level_grid(matrix: Matrix, rule: LevelRule, *, source: str, categories: tuple[str, ...] = (),
                values_meaning: str | None = None) -> LevelGrid:

@@ -29,11 +29,12 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from scipy import ndimage, stats
+from scipy import ndimage
 
 from generator.analyse.levels import LevelGrid
 from generator.analyse.observations import Observation
 from generator.analyse.ranges import compress
+from generator.analyse.spearman import spearman, spearman_turns
 from generator.settings import AnalysisSettings
 
 _TOL = 1e-9
@@ -57,31 +58,6 @@ def total_magnitude(grid: LevelGrid) -> float:
 
 def _index(labels) -> dict:
     return {label: i for i, label in enumerate(labels)}
-
-
-def spearman(values) -> float:
-    """Spearman's rho of a series against its position: Pearson's r of its ranks (scipy's rankdata, ties
-    averaged) and the positions, 0 for a constant. What ``scipy.stats.spearmanr`` computes, without its
-    per-call overhead, which dominated a 2,000 × 2,000 build (4,000 series, up to three tests each)."""
-    x = np.asarray(values, dtype=np.float64)
-    if len(x) < 2 or np.ptp(x) == 0:
-        return 0.0
-    ranks = _average_ranks(x)
-    ranks -= ranks.mean()
-    position = np.arange(len(x), dtype=np.float64)
-    position -= position.mean()
-    return float(ranks @ position / np.sqrt((ranks @ ranks) * (position @ position)))
-
-
-def _average_ranks(x: np.ndarray) -> np.ndarray:
-    """0-based ranks, ties sharing their mean rank: ``scipy.stats.rankdata(x) - 1``, in a few numpy calls."""
-    order = np.argsort(x, kind="mergesort")
-    ordered = x[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    counts = np.diff(np.r_[starts, len(x)])
-    ranks = np.empty(len(x))
-    ranks[order] = np.repeat(starts + (counts - 1) / 2, counts)
-    return ranks
 
 
 @dataclass(frozen=True)
@@ -124,16 +100,24 @@ class Trend(Observation):
     points: int
     threshold: float
 
-def _series(grid: LevelGrid, axis: str, label):
-    """The values along ``axis`` of row/column ``label``, or of the mean over the other axis; None if a gap."""
+def _every_series(grid: LevelGrid, axis: str, chosen: list) -> list[tuple[object, np.ndarray]]:
+    """(label, values along ``axis``) of each chosen row/column (None: the mean over the other axis),
+    leaving out any with a gap. A label's line is its first in the grid, found through one index
+    (``list.index`` per label was a pass over the labels each time)."""
     values = grid.values if axis == "columns" else grid.values.T
     labels = grid.rows if axis == "columns" else grid.columns
-    if label is None:
-        if np.isnan(values).any():
-            return None
-        return values.mean(axis=0)
-    row = values[list(labels).index(label)]
-    return None if np.isnan(row).any() else row
+    gaps = np.isnan(values).any(axis=1)
+    first: dict = {}
+    for i, label in enumerate(labels):
+        first.setdefault(label, i)
+    out = []
+    for label in chosen:
+        if label is None:
+            if not gaps.any():
+                out.append((label, values.mean(axis=0)))
+        elif not gaps[first[label]]:
+            out.append((label, values[first[label]]))
+    return out
 
 
 @dataclass(frozen=True)
@@ -169,8 +153,18 @@ class RareLevel(Observation):
     rest: list | None
     """``[level, count]`` when every other cell holds one other level, so the sentence can name it."""
 
+def _level_counts(grid: LevelGrid) -> tuple[int, dict[str, int]]:
+    """Cells with a level, and each level's cells: one count of the level codes (comparing the object
+    array of names with each name is a Python call per cell)."""
+    per_code = np.bincount(grid.codes.ravel().astype(np.int64) + 1, minlength=len(grid.scheme.names) + 1)
+    counts = {}
+    for k, name in enumerate(grid.scheme.names):
+        counts[name] = int(per_code[k + 1])  # a name listed twice holds the cells of its last listing, as before
+    return int(per_code[1:].sum()), counts
+
+
 def _rest(grid: LevelGrid, level: str) -> list | None:
-    counts = {name: int(np.count_nonzero(grid.levels == name)) for name in grid.scheme.names if name != level}
+    counts = {name: n for name, n in _level_counts(grid)[1].items() if name != level}
     others = [name for name, n in counts.items() if n]
     return [others[0], counts[others[0]]] if len(others) == 1 else None
 
@@ -209,20 +203,20 @@ def find_numeric_kinds(grid: LevelGrid, settings: AnalysisSettings, meaning: str
 
 def find_regions(grid: LevelGrid, settings: AnalysisSettings) -> list[Region]:
     """Connected blocks (scipy.ndimage.label, 4-neighbour) of each strong level that is not the background."""
-    values, levels = grid.values, grid.levels
+    values = grid.values
     total = total_magnitude(grid)
-    present = max(1, int(np.sum(levels != None)))  # noqa: E711
-    mags = np.nan_to_num(np.abs(values))
+    present = max(1, int(np.count_nonzero(grid.present)))
+    mags = np.nan_to_num(np.abs(values), copy=False)  # in place: np.abs made a new array
     found = []
     for level in strong_levels(grid):
-        mask = levels == level
+        mask = grid.holding(level)
         if not mask.any() or mask.sum() > 0.5 * present:
             continue  # a level held by most cells is the background, not a region
         labels, n = ndimage.label(mask)
         sizes = np.bincount(labels.ravel(), minlength=n + 1)
         held = np.bincount(labels.ravel(), weights=mags.ravel(), minlength=n + 1)
-        keep = [k for k in range(1, n + 1) if sizes[k] >= settings.region_min_cells]
-        keep = sorted(keep, key=lambda k: -held[k])[: settings.max_regions]
+        big = np.flatnonzero(sizes[1:] >= settings.region_min_cells) + 1  # hundreds of thousands of labels
+        keep = big[np.argsort(-held[big], kind="stable")][: settings.max_regions].tolist()  # most held first
         for k in keep:
             where = np.argwhere(labels == k)  # row-major order
             block_mags = mags[labels == k]
@@ -239,15 +233,16 @@ def find_regions(grid: LevelGrid, settings: AnalysisSettings) -> list[Region]:
 def find_profiles(grid: LevelGrid, settings: AnalysisSettings) -> list[Profile]:
     total = total_magnitude(grid)
     out = []
-    axes = [("rows", grid.rows, list(grid.columns), grid.values, grid.levels)]
+    axes = [("rows", grid.rows, list(grid.columns), grid.values, (grid.present, grid.holding))]
     if numeric_axis(grid.rows) and len(grid.columns) > 1:
-        axes.append(("columns", grid.columns, list(grid.rows), grid.values.T, grid.levels.T))
+        axes.append(("columns", grid.columns, list(grid.rows), grid.values.T,
+                     (grid.present.T, lambda name: grid.holding(name).T)))
     candidates = []  # (share, axis, row, level, cells): the ranges are compressed only for those kept
     strong = strong_levels(grid)
-    for a, (axis, labels, others, values, levels) in enumerate(axes):
-        present = np.sum(levels != None, axis=1)  # noqa: E711
+    for a, (axis, labels, others, values, (has_level, holding)) in enumerate(axes):
+        present = np.sum(has_level, axis=1)
         for k, level in enumerate(strong):
-            held = levels == level  # once per level, not per row: the level array holds objects
+            held = holding(level)  # once per level, not per row
             for i in np.flatnonzero(held.any(axis=1)):
                 idx = np.flatnonzero(held[i])
                 if idx.size <= settings.profile_max_share * present[i]:
@@ -275,35 +270,35 @@ def axis_unit(labels):
     return int(step) if float(step).is_integer() else float(step)
 
 
-def spearman_rows(matrix: np.ndarray) -> np.ndarray:
-    """:func:`spearman` of every row of a gap-free matrix at once (a constant row gets 0)."""
-    ranks = stats.rankdata(matrix, axis=1) - 1
-    ranks -= ranks.mean(axis=1, keepdims=True)
-    position = np.arange(matrix.shape[1], dtype=np.float64)
-    position -= position.mean()
-    spread = np.sqrt((ranks * ranks).sum(axis=1) * (position @ position))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(spread > 0, ranks @ position / np.where(spread > 0, spread, 1), 0.0)
+def series_rhos(matrix: np.ndarray) -> tuple[np.ndarray, list[dict]]:
+    """Every row's rho (the monotone test) and, per row, ``{shape: (left, right)}``: the rhos on each side
+    of its maximum (``rise_fall``) and minimum (``fall_rise``), the turn in both: what :func:`trend_of`
+    would compute one row at a time, ranked in one batch (each row sorted once)."""
+    rho, [(rise, fall), (dip, climb)] = spearman_turns(matrix, [matrix.argmax(axis=1), matrix.argmin(axis=1)])
+    sides = [{"rise_fall": (float(a), float(b)), "fall_rise": (float(c), float(d))}
+             for a, b, c, d in zip(rise, fall, dip, climb)]
+    return rho, sides
 
 
-def trend_of(series, min_rho: float, min_points: int, rho: float | None = None):
+def trend_of(series, min_rho: float, min_points: int, rho: float | None = None, sides: dict | None = None):
     """(shape, turn index or None, rhos) of a gap-free series, or None: the documented test.
 
     Monotone first; else a turn at the series' maximum (rise then fall) or minimum (fall
     then rise), with at least ``max(4, min_points / 2)`` points on each side, the turn
-    counted in both.
+    counted in both. ``rho`` and ``sides`` (as :func:`series_rhos` gives them): already
+    computed, with the other series; without them the series is ranked here.
     """
     n = len(series)
     side = max(4, (min_points + 1) // 2)
     if n >= min_points:
-        rho = spearman(series) if rho is None else rho  # ``rho``: already computed, with the other series
+        rho = spearman(series) if rho is None else rho
         if abs(rho) >= min_rho:
             return ("rise" if rho > 0 else "fall"), None, [rho]
     best = None
     for shape, t in (("rise_fall", int(np.argmax(series))), ("fall_rise", int(np.argmin(series)))):
         if t + 1 < side or n - t < side:
             continue
-        left, right = spearman(series[: t + 1]), spearman(series[t:])
+        left, right = sides[shape] if sides is not None else (spearman(series[: t + 1]), spearman(series[t:]))
         up = shape == "rise_fall"
         if (left >= min_rho and right <= -min_rho) if up else (left <= -min_rho and right >= min_rho):
             if best is None or min(abs(left), abs(right)) > best[0]:
@@ -318,10 +313,10 @@ def find_trends(grid: LevelGrid, settings: AnalysisSettings) -> list[Trend]:
         if not numeric or len(others) < settings.trend_min_points:
             continue
         chosen = ([None] if len(labels) > 1 else []) + list(labels)
-        every = [(label, s) for label in chosen if (s := _series(grid, axis, label)) is not None]
-        rhos = spearman_rows(np.array([s for _, s in every])) if every else []
-        for (label, series), rho in zip(every, rhos):
-            found = trend_of(series, settings.trend_min_rho, settings.trend_min_points, float(rho))
+        every = _every_series(grid, axis, chosen)
+        rhos, sides = series_rhos(np.array([s for _, s in every])) if every else ([], [])
+        for (label, series), rho, turns in zip(every, rhos, sides):
+            found = trend_of(series, settings.trend_min_rho, settings.trend_min_points, float(rho), turns)
             if found:
                 shape, turn, rho = found
                 out.append(Trend(axis=axis, label=label, shape=shape, turn=None if turn is None else others[turn],
@@ -345,8 +340,7 @@ def find_sign_structure(grid: LevelGrid, meaning: str | None) -> list[SignStruct
 
 
 def find_rare_levels(grid: LevelGrid, settings: AnalysisSettings) -> list[RareLevel]:
-    present = int(np.sum(grid.levels != None))  # noqa: E711
-    counts = {name: int(np.sum(grid.levels == name)) for name in grid.scheme.names}
+    present, counts = _level_counts(grid)
     if sum(1 for c in counts.values() if c) < 2:
         return []
     out = []
@@ -364,11 +358,11 @@ def find_rare_levels(grid: LevelGrid, settings: AnalysisSettings) -> list[RareLe
 
 def find_concentration(grid: LevelGrid, settings: AnalysisSettings) -> list[Concentration]:
     present = ~np.isnan(grid.values)
-    where = np.argwhere(present)
     mags = np.abs(grid.values[present])
     total = float(mags.sum())
-    if len(mags) < 5:
+    if len(mags) < 5 or _too_spread(mags, total, settings):
         return []
+    where = np.argwhere(present)
     order = np.argsort(-mags, kind="stable")
     running = np.cumsum(mags[order])
     k = int(np.searchsorted(running, settings.concentration_share * total - 1e-12 * total) + 1)
@@ -379,3 +373,19 @@ def find_concentration(grid: LevelGrid, settings: AnalysisSettings) -> list[Conc
              for i in order[:k]]
     return [Concentration(cells=cells, count=k, present=len(mags), share=float(running[k - 1] / total),
                           target=settings.concentration_share)]
+
+
+def _too_spread(mags: np.ndarray, total: float, settings: AnalysisSettings) -> bool:
+    """True when even the most cells allowed cannot hold ``concentration_share``: skips the full sort.
+
+    The allowed count is the largest ``K <= concentration_max_cells_share * n``; the finder's running
+    sum over the sorted magnitudes reaches its target only after more than ``K`` cells exactly when
+    the ``K`` largest sum to less. Their sum here runs in another order than the finder's, so it
+    decides only with a margin (1e-6 of it) far above what either sum's rounding can move; a sum
+    within the margin goes the finder's exact way.
+    """
+    allowed = int(np.floor(settings.concentration_max_cells_share * len(mags)))
+    if allowed < 1 or allowed >= len(mags):
+        return False
+    largest = float(np.partition(mags, len(mags) - allowed)[len(mags) - allowed:].sum())
+    return largest * (1 + 1e-6) < settings.concentration_share * total - 1e-12 * total

@@ -14,6 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from generator.analyse.close_rows import difference_bound, pairs_close_on_samples, rms_within
 from generator.analyse.levels import LevelGrid
 from generator.analyse.observations import (
     AxisGaps,
@@ -91,7 +92,7 @@ def analyse(grid: LevelGrid, settings: AnalysisSettings, meaning: str | None = N
 
 def find_empty(grid: LevelGrid) -> list[EmptyRows]:
     """Rows, then columns, with no value at all (none when the whole grid is empty of one kind)."""
-    present = grid.levels != None  # noqa: E711
+    present = grid.present
     found = []
     for axis, labels, filled in (("rows", grid.rows, present.any(axis=1)), ("columns", grid.columns, present.any(axis=0))):
         empty = np.flatnonzero(~filled)
@@ -119,7 +120,7 @@ def identical_groups(grid: LevelGrid) -> list[list[int]]:
     """Rows grouped by identical content (levels and, for numbers, values), in first-seen order."""
     keys: dict[bytes, list[int]] = {}
     # + 0.0 turns -0.0 into 0.0: rows equal in value are identical whatever their bytes
-    values = None if grid.values is None else np.nan_to_num(grid.values + 0.0, nan=np.inf)
+    values = None if grid.values is None else np.nan_to_num(grid.values + 0.0, nan=np.inf, copy=False)
     codes = grid.codes
     for r in range(len(grid.rows)):
         key = codes[r].tobytes() if values is None else values[r].tobytes() + codes[r].tobytes()
@@ -319,41 +320,87 @@ _SLACK = 1e-6
 def _similar_candidates(grid: LevelGrid, reps: list[int], similar_min: float):
     """Pairs (a, b) of ``reps``, in the order of the plain double loop, that may be similar.
 
-    A prefilter only, by matrix products for a block of rows at a time instead of
-    n²/2 Python-level comparisons: numbers whose root-mean-square difference over the
-    shared columns (a lower bound of the largest difference) is within the closeness
-    limit, categories whose level agreement reaches the threshold, both with a
-    slack; the exact per-pair code in :func:`similar_pair` then decides.
+    A prefilter only, for a block of rows at a time instead of n²/2 Python-level comparisons;
+    the exact per-pair code in :func:`similar_pair` then decides. Numbers: pairs within the
+    closeness limit at a few sampled columns (:mod:`generator.analyse.close_rows`), then within
+    it in root-mean-square difference over the shared columns (a lower bound of the largest
+    difference), directly for a few survivors or by matrix products for many. Categories:
+    level agreement reaching the threshold, by matrix products. Both with a slack. Each block
+    is compared only with itself and the rows after it (a pair is asked for once).
     """
-    present = (grid.levels[reps] != None).astype(np.float64)  # noqa: E711
     if grid.values is not None:
-        limit = closeness(grid, similar_min)
-        if limit is None:
-            return
-        values = grid.values[reps]
-        centre = float(np.nanmean(values))
-        x = np.nan_to_num(values - centre, nan=0.0) * present
-        x2 = x ** 2
-    else:
-        names = {name: k for k, name in enumerate(grid.scheme.names)}
-        codes = np.vectorize(lambda v: -1 if v is None else names.get(v, -1), otypes=[np.int64])(grid.levels[reps])
-        onehot = [(codes == k).astype(np.float64) for k in range(len(names))]
+        yield from _close_candidates(grid, reps, similar_min)
+        return
+    present = (grid.levels[reps] != None).astype(np.float64)  # noqa: E711
+    names = {name: k for k, name in enumerate(grid.scheme.names)}
+    codes = np.vectorize(lambda v: -1 if v is None else names.get(v, -1), otypes=[np.int64])(grid.levels[reps])
+    onehot = [(codes == k).astype(np.float64) for k in range(len(names))]
     n = len(reps)
     for start in range(0, n, _CHUNK):
-        stop = min(n, start + _CHUNK)
-        shared = present[start:stop] @ present.T
+        block, later = slice(start, min(n, start + _CHUNK)), slice(start, n)
+        shared = present[block] @ present[later].T
         with np.errstate(divide="ignore", invalid="ignore"):
-            if grid.values is not None:
-                d2 = x2[start:stop] @ present.T + present[start:stop] @ x2.T - 2 * (x[start:stop] @ x.T)
-                scale = x2[start:stop].sum(1, keepdims=True) + x2.sum(1)[None, :]
-                rms = np.sqrt(np.maximum(d2 - 1e-9 * scale, 0) / shared)
-                keep = (shared >= 3) & ~(rms > limit * (1 + _SLACK))
-            else:
-                agree = sum(h[start:stop] @ h.T for h in onehot)
-                keep = (shared >= 3) & ~(agree / shared < similar_min - _SLACK)
+            agree = sum(h[block] @ h[later].T for h in onehot)
+            keep = (shared >= 3) & ~(agree / shared < similar_min - _SLACK)
         for i, j in zip(*np.nonzero(keep)):
-            if start + i < j:
-                yield reps[start + i], reps[j]
+            if i < j:
+                yield reps[start + i], reps[start + j]
+
+
+_DIRECT_MAX = 4 * _CHUNK
+"""Up to this many survivors of a block's sampled columns get their rms difference one pair at a time."""
+
+
+def _close_candidates(grid: LevelGrid, reps: list[int], similar_min: float):
+    limit = closeness(grid, similar_min)
+    if limit is None:
+        return
+    values = grid.values[reps]
+    bound = difference_bound(values, limit, _SLACK)
+    rms: _BlockRms | None = None
+    n = len(reps)
+    for start in range(0, n, _CHUNK):
+        block, later = slice(start, min(n, start + _CHUNK)), slice(start, n)
+        i, j = pairs_close_on_samples(values[block], values[later], bound)
+        if len(i) <= _DIRECT_MAX:
+            keep = rms_within(values[block][i], values[later][j], bound)
+        else:
+            rms = rms or _BlockRms(grid, reps, limit)
+            keep = rms.keep(block, later)[i, j]
+        for a, b in zip(i[keep], j[keep]):
+            yield reps[start + a], reps[start + b]
+
+
+class _BlockRms:
+    """The rms prefilter of a block of rows against the rows after it, by matrix products.
+
+    A table without gaps needs one product per block, not four: every pair shares every
+    column, and a row's sum of squares is its own. Sums taken in another order move d² by
+    about n·2⁻⁵³ of its scale, far inside the 1e-9 of it the bound already gives away.
+    """
+
+    def __init__(self, grid: LevelGrid, reps: list[int], limit: float):
+        self.present = (grid.levels[reps] != None).astype(np.float64)  # noqa: E711
+        self.dense = bool(self.present.all())
+        values = grid.values[reps]
+        centre = float(np.nanmean(values))
+        self.x = np.nan_to_num(values - centre, nan=0.0) * self.present
+        self.x2 = self.x ** 2
+        self.squares = self.x2.sum(1)
+        self.limit = limit
+
+    def keep(self, block: slice, later: slice) -> np.ndarray:
+        x, x2, present, squares = self.x, self.x2, self.present, self.squares
+        shared = float(present.shape[1]) if self.dense else present[block] @ present[later].T
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cross = 2 * (x[block] @ x[later].T)
+            if self.dense:
+                d2 = squares[block, None] + squares[None, later] - cross
+            else:
+                d2 = x2[block] @ present[later].T + present[block] @ x2[later].T - cross
+            scale = squares[block, None] + squares[None, later]
+            rms = np.sqrt(np.maximum(d2 - 1e-9 * scale, 0) / shared)
+            return (shared >= 3) & ~(rms > self.limit * (1 + _SLACK))
 
 
 def column_unit(grid: LevelGrid):

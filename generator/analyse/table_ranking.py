@@ -32,10 +32,10 @@ class _Context:
         self.grid = grid
         self.row = {label: i for i, label in enumerate(grid.rows)}
         self.col = {label: j for j, label in enumerate(grid.columns)}
-        self.present = max(1, int(np.sum(grid.levels != None)))  # noqa: E711
-        self.share = {name: float(np.sum(grid.levels == name)) / self.present for name in grid.scheme.names}
+        self.present = max(1, int(np.count_nonzero(grid.present)))
+        self.share = {name: float(np.count_nonzero(grid.holding(name))) / self.present for name in grid.scheme.names}
         self.agree = sum(p * p for p in self.share.values())  # chance that two cells picked at random agree
-        self.mags = None if grid.values is None else np.nan_to_num(np.abs(grid.values))
+        self.mags = None if grid.values is None else np.nan_to_num(np.abs(grid.values), copy=False)
         self.total = 0.0 if self.mags is None else float(self.mags.sum())
 
     def coverage(self, cells) -> float:

@@ -15,21 +15,28 @@ import numpy as np
 
 
 def block_modes(codes: np.ndarray, block: int, levels: int) -> np.ndarray:
-    """Per block, the code (0 .. levels-1) of its most common level, or -1 if all cells are missing."""
+    """Per block, the code (0 .. levels-1) of its most common level, or -1 if all cells are missing.
+
+    Where one level has the most cells that is the mode; only blocks where two levels tie are
+    read again cell by cell, for the level met first.
+    """
     cells = _blocks(codes, block, -1)
-    order = (np.arange(block)[:, None] * block + np.arange(block)[None, :])[None, :, None, :]  # row by row
-    never = block * block
-    counts, first = [], []
-    for code in range(levels):
-        hit = cells == code
-        counts.append(hit.sum(axis=(1, 3)))
-        first.append(np.where(hit, order, never).min(axis=(1, 3)))
     if not levels:
         return np.full(cells.shape[::2], -1)
-    counts, first = np.stack(counts, axis=-1), np.stack(first, axis=-1)
-    best = counts.max(axis=-1, keepdims=True)
-    mode = np.where(counts == best, first, never + 1).argmin(axis=-1)
-    return np.where(best[..., 0] > 0, mode, -1)
+    counts = np.stack([(cells == code).sum(axis=(1, 3)) for code in range(levels)], axis=-1)
+    best = counts.max(axis=-1)
+    mode = counts.argmax(axis=-1)
+    tied = ((counts == best[..., None]).sum(axis=-1) > 1) & (best > 0)
+    if tied.any():
+        rows, columns = np.nonzero(tied)
+        tied_cells = cells[rows, :, columns, :]  # (blocks, block, block)
+        order = np.arange(block * block).reshape(block, block)  # row by row
+        never = block * block
+        first = np.stack([np.where(tied_cells == code, order, never).min(axis=(1, 2)) for code in range(levels)],
+                         axis=-1)
+        leaders = counts[rows, columns] == best[rows, columns, None]
+        mode[rows, columns] = np.where(leaders, first, never + 1).argmin(axis=-1)
+    return np.where(best > 0, mode, -1)
 
 
 def block_means(values: np.ndarray, block: int) -> np.ndarray:

@@ -165,11 +165,17 @@ def heatmap(grid: LevelGrid, view: ChartView, settings: ChartSettings, *, title:
 
 
 def static_image(spec: dict, *, png: bool) -> bytes:
-    """Render the spec without a browser; data is inline and no URL may be fetched."""
+    """Render the spec without a browser; data is inline and no URL may be fetched.
+
+    A PNG cannot show a tooltip, so its spec leaves the tooltip out (the same pixels, the same
+    bytes): Vega would otherwise format one for each of up to ``static_max_cells`` cells.
+    """
     import vl_convert as vlc
 
     if png:
-        return vlc.vegalite_to_png(spec, allowed_base_urls=[], scale=1)
+        encoding = {k: v for k, v in spec.get("encoding", {}).items() if k != "tooltip"}
+        return vlc.vegalite_to_png({**spec, "encoding": encoding} if "encoding" in spec else spec,
+                                   allowed_base_urls=[], scale=1)
     return stable_ids(vlc.vegalite_to_svg(spec, allowed_base_urls=[])).encode("utf-8")
 
 

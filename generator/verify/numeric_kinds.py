@@ -63,18 +63,7 @@ def check_region(claim, ev) -> None:
     same = ev.codes == level
     if not same[pr, pc]:
         raise Untrue("the peak is not of that level")
-    block = np.zeros_like(same)
-    block[pr, pc] = True
-    while True:  # flood the block from its peak, one ring of neighbours at a time
-        grown = block.copy()
-        grown[1:] |= block[:-1]
-        grown[:-1] |= block[1:]
-        grown[:, 1:] |= block[:, :-1]
-        grown[:, :-1] |= block[:, 1:]
-        grown &= same
-        if (grown == block).all():
-            break
-        block = grown
+    block = _block_around(same, pr, pc, (r0, r1, c0, c1))
     where = np.argwhere(block)
     if int(block.sum()) != int(m.group(1)):
         raise Untrue(f"the block of {ev.names[level]} around the peak has {int(block.sum())} cells")
@@ -85,9 +74,44 @@ def check_region(claim, ev) -> None:
         raise Untrue("the cell named is not the block's peak")
     if not _close_cell(ev, pr, pc, m.group(5)):
         raise Untrue(f"the peak is not {m.group(5)}")
-    _shown(m.group(7), 100 * mags[block].sum() / mags.sum(), "share")
+    _shown(m.group(7), 100 * mags[block].sum() / ev.total_magnitude, "share")
     if share_level_is_background(ev, level):
         raise Untrue(f"{ev.names[level]} is held by most cells: the background, not a region")
+
+
+def _block_around(same: np.ndarray, r: int, c: int, box: tuple[int, int, int, int]) -> np.ndarray:
+    """The 4-connected block of ``same`` cells around (r, c), on the whole grid.
+
+    Flooded first inside the claimed rows and columns (``box``) and a margin of one cell: the
+    block can leave the box only through the margin, so a flood that never reaches the margin is
+    the whole block, found on a few hundred cells instead of the whole grid once per ring. A
+    block that does reach it is flooded on the whole grid, so the check names its true size.
+    """
+    r0, r1, c0, c1 = box
+    if r0 <= r <= r1 and c0 <= c <= c1:
+        top, left = max(r0 - 1, 0), max(c0 - 1, 0)
+        window = _flood(same[top:r1 + 2, left:c1 + 2], r - top, c - left)
+        if window.sum() == window[r0 - top:r1 - top + 1, c0 - left:c1 - left + 1].sum():
+            block = np.zeros_like(same)
+            block[top:r1 + 2, left:c1 + 2] = window
+            return block
+    return _flood(same, r, c)
+
+
+def _flood(same: np.ndarray, r: int, c: int) -> np.ndarray:
+    """Flood from (r, c) through ``same`` cells, one ring of 4-neighbours at a time."""
+    block = np.zeros_like(same)
+    block[r, c] = True
+    while True:
+        grown = block.copy()
+        grown[1:] |= block[:-1]
+        grown[:-1] |= block[1:]
+        grown[:, 1:] |= block[:, :-1]
+        grown[:, :-1] |= block[:, 1:]
+        grown &= same
+        if (grown == block).all():
+            return block
+        block = grown
 
 
 def share_level_is_background(ev, level: int) -> bool:
@@ -133,7 +157,7 @@ def check_profile(claim, ev) -> None:
         raise Untrue("the place named is not the peak")
     value = float(ev.values[i, peak]) if by_row else float(ev.values[peak, i])
     _shown(m.group(7), value, "peak")
-    _shown(m.group(9), 100 * mags[where].sum() / _mags(ev).sum(), "share")
+    _shown(m.group(9), 100 * mags[where].sum() / ev.total_magnitude, "share")
 
 
 def _row_ranges(ev, text: str, step_note: str | None = None) -> tuple[list[int], int]:
@@ -163,8 +187,8 @@ def _row_ranges(ev, text: str, step_note: str | None = None) -> tuple[list[int],
             low, high = ev.rows.numbers[a], ev.rows.numbers[b]
             if low is None or high is None or high <= low:
                 continue
-            readings.append([k for k, n in enumerate(ev.rows.numbers) if n is not None and low <= n <= high
-                             and (step is None or (n - low) % step == 0)])
+            readings.append([k for k in ev.rows.between(low, high)
+                             if step is None or (ev.rows.numbers[k] - low) % step == 0])
         if len(readings) != 1:
             raise Untrue(f"{part!r} reads as {len(readings)} ranges of rows")
         return readings[0]

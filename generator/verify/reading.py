@@ -10,6 +10,8 @@ could be two labels of the file, the claim that prints it is ambiguous and fails
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -127,11 +129,23 @@ class Axis:
     def __len__(self) -> int:
         return len(self.texts)
 
-    @property
+    @functools.cached_property
     def numeric(self) -> bool:
+        """Asked once per range a sentence prints (hundreds in a long profile): counted once."""
         return all(n is not None for n in self.numbers)
 
-    @property
+    def between(self, low: Decimal, high: Decimal) -> list[int]:
+        """The labels numbered from ``low`` to ``high`` (both included), in file order: two bisections
+        of the numbers sorted once, instead of comparing every label for every range a sentence prints."""
+        keys, places = self._by_value
+        return sorted(places[bisect.bisect_left(keys, low):bisect.bisect_right(keys, high)])
+
+    @functools.cached_property
+    def _by_value(self) -> tuple[list[Decimal], list[int]]:
+        ordered = sorted((n, i) for i, n in enumerate(self.numbers) if n is not None)
+        return [n for n, _ in ordered], [i for _, i in ordered]
+
+    @functools.cached_property
     def whole(self) -> bool:
         """Every label a whole number (``3`` or ``3.0``): odd and even apply."""
         return self.numeric and all(n == n.to_integral_value() for n in self.numbers)

@@ -72,7 +72,7 @@ def read_raw(raw: bytes, suffix: str, names: tuple[str, str, str]) -> RawTable:
         header, labels, values = fast
         present = ~np.isnan(values)
         return RawTable(Axis(labels), Axis(header[1:]), present, values, None,
-                        _Digits(lambda: _strings(raw, suffix)[1][1:]), sha)
+                        _Digits(lambda: _strings(raw, suffix, header)[1][1:]), sha)
     header, columns = _strings(raw, suffix)
     if all(n in _names(header) for n in names):
         return _tidy(header, columns, names, sha)
@@ -134,15 +134,32 @@ def _wide_numbers(raw: bytes, suffix: str, names) -> tuple[list[str], list[str],
                   for t in table.schema.types[1:])
     if not numeric or table.num_rows == 0:
         return None
-    values = np.column_stack([table.column(i).to_numpy().astype(float) for i in range(1, table.num_columns)])
+    values = np.column_stack([_float_column(table.column(i)) for i in range(1, table.num_columns)])
     return header, table.column(0).to_pylist(), values
 
 
-def _strings(raw: bytes, suffix: str) -> tuple[list[str], list[pa.Array]]:
-    """The header and every column as strings (JSON numbers keep the digits the file wrote)."""
+def _float_column(column: pa.ChunkedArray) -> np.ndarray:
+    """A numeric (or all-null) column as float64, nulls as NaN, read from its buffers: ``to_numpy``
+    (and ``fill_null`` with a float) would import pandas to do this, a fifth of a second of a build."""
+    array = column.cast(pa.float64(), safe=False).combine_chunks()
+    validity, data = array.buffers()
+    start, length = array.offset, len(array)
+    if data is None:
+        return np.full(length, np.nan)
+    values = np.frombuffer(data, dtype=np.float64, count=start + length)[start:]
+    if array.null_count:
+        valid = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")[start:start + length]
+        values = np.where(valid.astype(bool), values, np.nan)
+    return values
+
+
+def _strings(raw: bytes, suffix: str, header: list[str] | None = None) -> tuple[list[str], list[pa.Array]]:
+    """The header and every column as strings (JSON numbers keep the digits the file wrote).
+
+    ``header``: a CSV's first record, when already read (reading it decodes the whole file)."""
     if suffix in (".csv", ".tsv"):
         pcsv, parse = _csv(suffix)
-        header = _header(raw, suffix)
+        header = _header(raw, suffix) if header is None else header
         width = len(header) if header else None
         table = pcsv.read_csv(
             pa.BufferReader(raw.removeprefix(b"\xef\xbb\xbf")),
@@ -153,11 +170,8 @@ def _strings(raw: bytes, suffix: str) -> tuple[list[str], list[pa.Array]]:
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
         if not width:
             table = table.cast(pa.schema([(n, pa.string()) for n in table.column_names]))
-        table = pa.table({n: pc.fill_null(table.column(n), "") for n in table.column_names})
-        blank = np.ones(table.num_rows, bool)
-        for col in table.columns:
-            blank &= pc.equal(pc.utf8_trim_whitespace(col), "").to_numpy(zero_copy_only=False)
-        table = table.filter(pa.array(~blank))
+        table = pa.table({n: _filled(table.column(n)) for n in table.column_names})
+        table = _without_blank_rows(table)
         header = [str(table.column(i)[0].as_py()) for i in range(table.num_columns)]
         return header, [table.column(i).combine_chunks()[1:] for i in range(table.num_columns)]
     if suffix == ".parquet":
@@ -174,6 +188,25 @@ def _strings(raw: bytes, suffix: str) -> tuple[list[str], list[pa.Array]]:
         records = [json.loads(line, parse_float=str, parse_int=str) for line in text.splitlines() if line.strip()]
     header = [str(k) for k in records[0]]
     return header, [pa.array([_text(rec[k]) for rec in records], pa.string()) for k in records[0]]
+
+
+def _filled(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Missing cells as empty text (only a header-less file, whose columns were cast, has any)."""
+    return pc.fill_null(column, "") if column.null_count else column
+
+
+def _without_blank_rows(table: pa.Table) -> pa.Table:
+    """The rows with some non-blank cell, found in Arrow alone: comparing with a Python ``""`` or
+    moving a mask through numpy would import pandas, a fifth of a second of a build."""
+    if table.num_columns == 0:
+        return table
+    kept = None
+    for column in table.columns:  # until every row has a filled cell: usually the first column, the labels
+        filled = pc.cast(pc.utf8_length(pc.utf8_trim_whitespace(column)), pa.bool_())
+        kept = filled if kept is None else pc.or_(kept, filled)
+        if pc.all(kept).as_py() is not False:
+            return table
+    return table.filter(kept)
 
 
 def _names(header: list[str]) -> list[str]:

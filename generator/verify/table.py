@@ -56,7 +56,13 @@ class Evidence:
     @cached_property
     def magnitudes(self) -> np.ndarray:
         """|value| of every cell, 0 where empty: computed once, read by every claim about shares."""
-        return np.where(self.present, np.abs(np.nan_to_num(self.values)), 0.0)
+        # |NaN| -> 0 and |±inf| -> the largest float, as np.abs(np.nan_to_num(values)) gives them, in place
+        return np.where(self.present, np.nan_to_num(np.abs(self.values), copy=False), 0.0)
+
+    @cached_property
+    def total_magnitude(self) -> float:
+        """The total |value|, the denominator of every printed share: summed once, not once per claim."""
+        return float(self.magnitudes.sum())
 
     def decimal(self, r: int, c: int) -> Decimal:
         """A numeric cell's exact value (report order), from the file's digits."""
