@@ -1,8 +1,10 @@
 """Re-derive every corpus observation from the prompt files, by code of its own.
 
 The analysis classifies heads with the vectorised float32 tensor path and reduces
-with numpy and pandas. This module reads the same files again (as its own Dask
-tasks, on the same scheduler), recomputes each head's rule scores in float64
+with numpy and pandas. This module starts again from each prompt file as the
+loader read it (in the build, the same read the analysis got, see
+:mod:`generator.kinds.corpus_pass`; :func:`recompute` reads the files on its own),
+recomputes each head's rule scores in float64
 straight from the definitions in docs/head-patterns.md — diagonals, reversed
 cumulative sums per key, explicit segment bounds and token positions — and
 counts, averages, interpolates quantiles and ranks by hand. An observation is
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from generator.errors import InputError, Problem
-from generator.load.corpus import CorpusSource, read_shard, run_tasks
+from generator.load.corpus import CorpusSource, Shard, read_shard, run_per_file
 from generator.settings import HeadThresholds, Settings
 
 RULES = ("induction", "duplicate_token", "previous_token", "next_token", "self", "sink", "block", "broad")
@@ -45,6 +47,12 @@ def reference_prompt(path: str, settings: Settings) -> ReferencePrompt | Problem
         shard = read_shard(path, settings)
     except InputError as exc:
         return exc.problems[0]
+    return reference_shard(shard, settings)
+
+
+def reference_shard(shard: Shard, settings: Settings) -> ReferencePrompt:
+    """One prompt's recomputation from the file's bytes as read (and hashed) by the loader."""
+    path = shard.file
     a = np.asarray(shard.data.attention, dtype=np.float64)
     tokens = shard.data.tokens
     th = settings.heads
@@ -181,9 +189,11 @@ class Reference:
 
 
 def recompute(source: CorpusSource, settings: Settings) -> Reference:
-    import dask
+    return reference_of(run_per_file(reference_prompt, source.shards, settings), settings)
 
-    results = run_tasks([dask.delayed(reference_prompt, pure=True)(str(p), settings) for p in source.shards])
+
+def reference_of(results: list[ReferencePrompt | Problem], settings: Settings) -> Reference:
+    """The reference from every prompt's recomputation (or Problem), in file order."""
     problems = [r for r in results if isinstance(r, Problem)]
     if problems:
         raise InputError(problems)
