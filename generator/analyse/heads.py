@@ -106,11 +106,16 @@ def _metrics(A: np.ndarray, tokens, causal: bool, th: HeadThresholds):
         "previous_token": A[:, i[1:], i[:-1]].mean(1, dtype=np.float64) if T > 1 else np.zeros(N),
         "next_token": A[:, i[:-1], i[1:]].mean(1, dtype=np.float64) if T > 1 else np.zeros(N),
         "self": A[:, i, i].mean(1, dtype=np.float64),
-        "confidence": A.max(-1).mean(-1, dtype=np.float64),
     }
+    row_max = A.max(-1, keepdims=True)  # read once, for the confidence and the top-key test
+    m["confidence"] = row_max[..., 0].mean(-1, dtype=np.float64)
     s = th.entropy_smoothing
     p = (1 - s) * A + (s / count)[:, None] * visible
-    h = -(p * np.log(np.where(p > 0, p, 1))).sum(-1, dtype=np.float64)
+    # p log p with 0 log 0 = 0: the log is taken only where p > 0 (half of a causal map is 0) and the
+    # product made in place, so no array of the full size is made only to be thrown away
+    terms = np.log(p, out=np.zeros_like(p), where=p > 0)
+    terms *= p
+    h = -terms.sum(-1, dtype=np.float64)
     rows = count >= 2
     m["entropy"] = (h[:, rows] / np.log(count[rows])).mean(1) if rows.any() else np.zeros(N)
 
@@ -123,7 +128,7 @@ def _metrics(A: np.ndarray, tokens, causal: bool, th: HeadThresholds):
     m["sink"] = ranked.max(1)
     m["first_token"] = per_key[:, 0]
     # top rows: the counted rows (those in per_key's sum) whose largest entry is on the key, ties counting
-    is_top = A >= A.max(-1, keepdims=True)
+    is_top = A >= row_max
     counted = (i[:, None] >= np.maximum(i[None, :], skip)) if causal else np.ones((T, T), bool)
     top_count = (is_top & counted).sum(1)  # [N, keys]
     n = np.arange(N)
