@@ -147,7 +147,8 @@ def _metrics(A: np.ndarray, tokens, causal: bool, th: HeadThresholds):
             same = seg[:, None] == seg[None, :]
             m["block"] = np.einsum("nqk,qk->n", A, same.astype(np.float32), dtype=np.float64) / T
             m["block_chance"] = np.full(N, ((same & visible).sum(1) / count).mean())
-        for name, pattern in (("duplicate_token", _duplicate_mask(tokens)), ("induction", _induction_mask(tokens))):
+        ids = _token_ids(tokens)
+        for name, pattern in (("duplicate_token", _duplicate_mask(ids)), ("induction", _induction_mask(ids))):
             eligible = pattern.any(1)
             if eligible.sum() >= th.repeat_min_rows:
                 sub = A[:, eligible]
@@ -219,15 +220,13 @@ def _token_ids(tokens: Sequence[str]) -> np.ndarray:
     return np.unique(np.array(tokens, dtype=object).astype(str), return_inverse=True)[1].ravel()
 
 
-def _duplicate_mask(tokens: Sequence[str]) -> np.ndarray:
-    """P[q, k]: key k is an earlier occurrence of the query's token."""
-    ids = _token_ids(tokens)
+def _duplicate_mask(ids: np.ndarray) -> np.ndarray:
+    """P[q, k]: key k is an earlier occurrence of the query's token (``ids``: :func:`_token_ids`)."""
     return (ids[:, None] == ids[None, :]) & np.tri(len(ids), k=-1, dtype=bool)
 
 
-def _induction_mask(tokens: Sequence[str]) -> np.ndarray:
-    """P[q, k]: key k follows an earlier occurrence of the query's token (k < q)."""
-    ids = _token_ids(tokens)
+def _induction_mask(ids: np.ndarray) -> np.ndarray:
+    """P[q, k]: key k follows an earlier occurrence of the query's token (k < q; ``ids``: :func:`_token_ids`)."""
     P = np.zeros((len(ids), len(ids)), bool)
     P[:, 1:] = ids[:, None] == ids[None, :-1]
     return P & np.tri(len(ids), k=-1, dtype=bool)

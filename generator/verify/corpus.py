@@ -4,12 +4,12 @@ The analysis classifies heads with the vectorised float32 tensor path and reduce
 with numpy and pandas. This module starts again from each prompt file as the
 loader read it (in the build, the same read the analysis got, see
 :mod:`generator.kinds.corpus_pass`; :func:`recompute` reads the files on its own),
-recomputes each head's rule scores in float64
-straight from the definitions in docs/head-patterns.md — diagonals, each row's
-entropy over exactly the keys it sees, each key's column over exactly the rows
-that see it, explicit segment bounds and token positions — and counts, averages, interpolates quantiles and ranks by hand. An observation is
-printed only if what it says matches this recomputation. It never imports
-``generator.analyse``.
+recomputes each head's rule scores in float64 straight from the definitions in
+docs/head-patterns.md — diagonals, each row's entropy over exactly the keys it
+sees, each key's column over exactly the rows that see it, explicit segment
+bounds and token positions — and counts, averages, interpolates quantiles and
+ranks by hand. An observation is printed only if what it says matches this
+recomputation. It never imports ``generator.analyse``.
 """
 
 from __future__ import annotations
@@ -52,19 +52,19 @@ def reference_prompt(path: str, settings: Settings) -> ReferencePrompt | Problem
 
 def reference_shard(shard: Shard, settings: Settings) -> ReferencePrompt:
     """One prompt's recomputation from the file's bytes as read (and hashed) by the loader."""
-    path, a32 = shard.file, shard.data.attention
-    a = np.asarray(a32, dtype=np.float64)
+    # the file's float32 values, widened to float64 (exactly: float64 holds every float32) where each
+    # score reads them, rather than as a second, double-size copy of the whole tensor
+    path, a = shard.file, shard.data.attention
     tokens = shard.data.tokens
     th = settings.heads
     T = a.shape[-1]
-    # the largest value above the diagonal; read from the float32 values, whose largest is exactly the
-    # float64 array's (widening keeps order and value), with half the bytes to scan
-    causal = T > 1 and float(a32[..., np.triu(np.ones((T, T), bool), 1)].max()) <= th.causal_tolerance
+    causal = T > 1 and float(a[..., np.triu(np.ones((T, T), bool), 1)].max()) <= th.causal_tolerance
     s = {}
     for name, offset in (("previous_token", -1), ("next_token", 1), ("self", 0)):
-        s[name] = np.diagonal(a, offset, axis1=2, axis2=3).mean(-1) if T > abs(offset) else np.zeros(a.shape[:2])
+        s[name] = (np.diagonal(a, offset, axis1=2, axis2=3).astype(np.float64).mean(-1) if T > abs(offset)
+                   else np.zeros(a.shape[:2]))
     s["entropy"] = _entropy(a, causal, th)
-    sink, sink_top, special, special_top = _sink(a, a32, tokens, causal, th)
+    sink, sink_top, special, special_top = _sink(a, tokens, causal, th)
     s["sink"] = sink
     block, chance = _block(a, tokens, causal, th)
     s["block"] = block
@@ -95,7 +95,7 @@ def _entropy(a, causal, th: HeadThresholds):
     T = a.shape[-1]
     seen = np.arange(1, T + 1) if causal else np.full(T, T)
     rows_of, keys_of = np.nonzero(np.arange(T)[None, :] < seen[:, None])  # row by row, keys in order
-    p = (1 - th.entropy_smoothing) * a[..., rows_of, keys_of] + th.entropy_smoothing / seen[rows_of]
+    p = (1 - th.entropy_smoothing) * a[..., rows_of, keys_of].astype(np.float64) + th.entropy_smoothing / seen[rows_of]
     terms = p * np.log(p, out=np.zeros_like(p), where=p > 0)
     starts = np.concatenate([[0], np.cumsum(seen)[:-1]])  # where each row's keys begin
     h = -np.add.reduceat(terms, starts, axis=-1)
@@ -105,26 +105,26 @@ def _entropy(a, causal, th: HeadThresholds):
     return (h[..., rows] / np.log(seen[rows])).mean(-1)
 
 
-def _sink(a, a32, tokens, causal, th: HeadThresholds):
+def _sink(a, tokens, causal, th: HeadThresholds):
     T = a.shape[-1]
     skip = min(th.causal_skip_rows, T - 1) if causal else 0
     first = np.maximum(np.arange(T), skip) if causal else np.zeros(T, int)
     rows = np.arange(T)
     counted = rows[:, None] >= first[None, :]  # row q is counted for key k: the rows from first[k] down
-    importance = np.einsum("...qk,qk->...k", a, counted.astype(np.float64)) / (T - first)
+    importance = np.einsum("...qk,qk->...k", a, counted.astype(np.float64), dtype=np.float64) / (T - first)
     eligible = (T - first) >= th.sink_min_rows * (T - skip)
     ranked = np.where(eligible, importance, -np.inf)
     sink = ranked.max(-1)
     key = ranked.argmax(-1)  # [layers, heads]; ties to the lowest key, as the docs' argmax
     # top key of a row: its largest entry (ties counting), compared in float32 as the report reads the values
-    is_top = a32 == a32.max(-1, keepdims=True)  # [..., q, k]
+    is_top = a == a.max(-1, keepdims=True)  # [..., q, k]
     wins = (is_top & counted).sum(-2)  # [..., k]
     sink_top = np.take_along_axis(wins, key[..., None], -1)[..., 0] / (T - first)[key]
     special = special_top = None
     if tokens is not None:
         keys = [k for k, t in enumerate(tokens) if t in th.special_tokens]
         if keys:
-            special = a[..., skip:, :][..., keys].sum(-1).mean(-1)
+            special = a[..., skip:, :][..., keys].astype(np.float64).sum(-1).mean(-1)
             special_top = is_top[..., skip:, :][..., keys].any(-1).mean(-1)
     return sink, sink_top, special, special_top
 
@@ -143,7 +143,7 @@ def _block(a, tokens, causal: bool, th: HeadThresholds):
     if not bounds:
         return nan, nan
     bounds.append((start, T))
-    inside = sum(a[..., lo:hi, lo:hi].sum((-1, -2)) for lo, hi in bounds) / T
+    inside = sum(a[..., lo:hi, lo:hi].sum((-1, -2), dtype=np.float64) for lo, hi in bounds) / T
     seen = np.arange(1, T + 1) if causal else np.full(T, T)
     chance = sum((min(hi, seen[q]) - lo) / seen[q] for lo, hi in bounds for q in range(lo, hi)) / T
     return inside, np.full(a.shape[:2], chance)
@@ -163,8 +163,8 @@ def _repeats(a, tokens, th: HeadThresholds) -> dict:
         rows = [q for q, keys in enumerate(targets) if keys]
         if len(rows) >= th.repeat_min_rows:
             pairs = [(q, k) for q in rows for k in targets[q]]  # every (row, target key), listed by hand
-            hit = a[..., [q for q, _ in pairs], [k for _, k in pairs]].sum(-1)
-            out[name] = hit / a[..., rows, :].sum((-1, -2))
+            hit = a[..., [q for q, _ in pairs], [k for _, k in pairs]].astype(np.float64).sum(-1)
+            out[name] = hit / a[..., rows, :].sum((-1, -2), dtype=np.float64)
     return out
 
 
