@@ -29,6 +29,8 @@ RULES = ("induction", "duplicate_token", "previous_token", "next_token", "self",
 MEASURE = {"broad": "entropy"}
 FOCUSED = frozenset(RULES) - {"broad"}
 TOL = 1e-4
+ENTROPY_BLOCK = 2**16
+"""Attention values per block of heads in :func:`_entropy` (about half a megabyte per float64 temporary)."""
 
 
 @dataclass(frozen=True)
@@ -87,22 +89,29 @@ def reference_shard(shard: Shard, settings: Settings) -> ReferencePrompt:
     return ReferencePrompt(path, T, _repeat_share(tokens), scores, met)
 
 
-def _entropy(a, causal, th: HeadThresholds):
+def _entropy(a, causal, th: HeadThresholds, block: int = ENTROPY_BLOCK):
     """Per head, the mean over rows seeing at least two keys of the row's entropy over the keys it sees
     (each value smoothed towards uniform over them), over log(keys seen).
 
-    Only the keys a row sees are taken: row by row, so a causal map's hidden half is never read."""
+    Only the keys a row sees are taken: row by row, so a causal map's hidden half is never read. A few
+    heads at a time (about ``block`` values): the float64 temporaries then stay small enough to be reused
+    rather than be fresh pages for every prompt; each head's rows are summed on their own either way."""
     T = a.shape[-1]
     seen = np.arange(1, T + 1) if causal else np.full(T, T)
-    rows_of, keys_of = np.nonzero(np.arange(T)[None, :] < seen[:, None])  # row by row, keys in order
-    p = (1 - th.entropy_smoothing) * a[..., rows_of, keys_of].astype(np.float64) + th.entropy_smoothing / seen[rows_of]
-    terms = p * np.log(p, out=np.zeros_like(p), where=p > 0)
-    starts = np.concatenate([[0], np.cumsum(seen)[:-1]])  # where each row's keys begin
-    h = -np.add.reduceat(terms, starts, axis=-1)
     rows = seen >= 2
     if not rows.any():
         return np.zeros(a.shape[:2])
-    return (h[..., rows] / np.log(seen[rows])).mean(-1)
+    rows_of, keys_of = np.nonzero(np.arange(T)[None, :] < seen[:, None])  # row by row, keys in order
+    starts = np.concatenate([[0], np.cumsum(seen)[:-1]])  # where each row's keys begin
+    heads = a.reshape(-1, T, T)
+    h = np.empty((len(heads), T))
+    step = max(1, block // len(rows_of))
+    for lo in range(0, len(heads), step):
+        seen_values = heads[lo:lo + step, rows_of, keys_of].astype(np.float64)
+        p = (1 - th.entropy_smoothing) * seen_values + th.entropy_smoothing / seen[rows_of]
+        terms = p * np.log(p, out=np.zeros_like(p), where=p > 0)
+        h[lo:lo + step] = -np.add.reduceat(terms, starts, axis=-1)
+    return (h[:, rows] / np.log(seen[rows])).mean(-1).reshape(a.shape[:2])
 
 
 def _sink(a, tokens, causal, th: HeadThresholds):
