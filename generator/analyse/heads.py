@@ -253,8 +253,8 @@ def _induction_mask(ids: np.ndarray) -> np.ndarray:
 
 def _is_causal(attention: np.ndarray, th: HeadThresholds) -> bool:
     T = attention.shape[-1]
-    return T > 1 and bool(np.all(attention[..., np.triu_indices(T, 1)[0], np.triu_indices(T, 1)[1]]
-                                 <= th.causal_tolerance))
+    above_rows, above_keys = np.triu_indices(T, 1)  # made once (it was made twice, one half kept each time)
+    return T > 1 and bool(np.all(attention[..., above_rows, above_keys] <= th.causal_tolerance))
 
 
 def _shape(attention: np.ndarray, tokens) -> tuple[int, int, int]:
