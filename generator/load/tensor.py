@@ -31,6 +31,7 @@ import numpy as np
 from safetensors import SafetensorError
 
 from generator.errors import InputError
+from generator.load.npz_stored import stored_array
 
 DEFAULT_TOLERANCE = 1e-3
 """How far a row may sum from 1; float32 softmax is good to ~1e-6, fp16 exports to ~1e-3."""
@@ -202,6 +203,12 @@ def _read_npz(file: str, raw: bytes, name: str, max_elements: int) -> tuple[np.n
             with archive.open(members[TOKENS]) as fp:
                 tokens_header = _npy_header(fp)
             _check_token_header(file, *tokens_header, max_elements)
+        # uncompressed members (np.savez) are read where they lie; anything else, or anything amiss, by np.load
+        array = stored_array(raw, archive, members[name])
+        stored_tokens = stored_array(raw, archive, members[TOKENS]) if tokens_header else None
+    if array is not None and (stored_tokens is not None or not tokens_header):
+        tokens = tuple(str(t) for t in stored_tokens.tolist()) if tokens_header else None
+        return array, tokens
     with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
         array = npz[name]
         tokens = tuple(str(t) for t in npz[TOKENS].tolist()) if tokens_header else None
