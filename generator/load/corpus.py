@@ -195,7 +195,7 @@ def batches(paths: Sequence[Path], *, max_files: int = BATCH_FILES, max_bytes: i
 
     The partition depends only on the files, never on the scheduler, and it only groups work: results
     come back in file order whatever it is, so it never changes a result."""
-    max_files = max(1, min(max_files, -(-len(paths) // min_batches)))
+    max_files = max(1, min(max_files, len(paths) // min_batches))  # n // 16 files each: at least 16 batches
     out: list[tuple[str, ...]] = []
     batch: list[str] = []
     size = 0
