@@ -15,5 +15,6 @@ def test_the_corpus_benchmark_reports_every_figure_for_each_size(capsys):
         assert run["bytes"] > 0 and run["build_s"] > 0 and run["analysis_pass_s"] > 0
         assert run["prompts_per_s"] > 0 and 0 < run["read_ratio"] and run["peak_rss_mb"] > 50
         assert abs(run["build_read_mb_s"] / run["raw_read_mb_s"] - run["read_ratio"]) < 0.01
+        assert run["build_cpu_s"] > 0 and run["read_and_hash_s"] > 0 and run["read_and_hash_ratio"] > 0
     assert result["runs"][1]["bytes"] == 2 * result["runs"][0]["bytes"]
     assert result["rss_growth"] > 0 and isinstance(result["over_budget"], list)

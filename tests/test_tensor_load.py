@@ -157,6 +157,20 @@ def test_non_finite_values_are_located(tmp_path, bad):
     assert f"layer 1 head 0 query 2 key 3: value is {bad}; attention must be finite" in message
 
 
+def test_inf_and_minus_inf_in_one_row_are_located_not_taken_for_a_bad_sum(tmp_path):
+    attention = uniform(2, 2, 4, 4)
+    attention[0, 1, 3, 1:3] = [np.inf, -np.inf]  # the row sums to nan, the first bad value is at key 1
+    message = load_error(save_npz(tmp_path / "infs.npz", attention=attention))
+    assert "layer 0 head 1 query 3 key 1: value is inf; attention must be finite" in message
+
+
+def test_an_array_handed_in_is_left_writable_and_unshared():
+    attention = uniform(1, 1, 4, 4).astype(np.float32)
+    data = tensor_from_array(attention)
+    assert attention.flags.writeable and not data.attention.flags.writeable
+    assert not np.shares_memory(attention, data.attention)
+
+
 def test_negative_values_are_located_in_the_users_dimensions(tmp_path):
     attention = uniform(3, 4, 4)
     attention[2, 1, :2] = [-0.25, 0.75]

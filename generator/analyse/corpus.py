@@ -1,9 +1,10 @@
 """Many prompts, one analysis: each head's metrics per prompt, reduced to distributions over the corpus.
 
-The work is a Dask graph: one ``dask.delayed`` task per prompt file reads it,
-classifies every head with the tensor analysis (:func:`classify_heads`) and
-returns a fixed-size :class:`PromptSummary` (layers × heads × metrics), so the
-prompts' lengths never meet and memory holds one prompt per worker. The
+The work is a Dask graph: each ``dask.delayed`` task takes a batch of prompt
+files and, one file at a time, reads it, classifies every head with the tensor
+analysis (:func:`classify_heads`) and keeps a fixed-size :class:`PromptSummary`
+(layers × heads × metrics), so the prompts' lengths never meet and memory holds
+one prompt per worker. The
 summaries are then stacked in file order into a :class:`CorpusTable` — the same
 bytes whichever scheduler ran the tasks — from which the observations are read:
 a head's role with how many prompts show it, heads whose role depends on the
@@ -21,7 +22,7 @@ import numpy as np
 
 from generator.analyse.heads import PATTERNS, PRECEDENCE, classify_heads, rule_tests
 from generator.errors import InputError, Problem
-from generator.load.corpus import CorpusSource, read_shard, run_tasks
+from generator.load.corpus import CorpusSource, Shard, read_shard, run_per_file
 from generator.settings import CorpusSettings, Settings
 
 METRICS = ("previous_token", "next_token", "self", "confidence", "entropy", "sink", "first_token", "special",
@@ -62,7 +63,12 @@ def summarise_prompt(path: str, settings: Settings) -> PromptSummary | Problem:
         shard = read_shard(path, settings)
     except InputError as exc:
         return exc.problems[0]
-    data, th = shard.data, settings.heads
+    return summarise_shard(shard, settings)
+
+
+def summarise_shard(shard: Shard, settings: Settings) -> PromptSummary:
+    """One prompt already read (the build reads each file once for this and for the verify stage)."""
+    path, data, th = shard.file, shard.data, settings.heads
     patterns = classify_heads(data.attention, data.tokens, th)
     L, H = data.layers, data.heads
     roles = np.zeros((L, H), np.int8)
@@ -115,11 +121,9 @@ class CorpusTable:
 
 
 def compute_table(source: CorpusSource, settings: Settings) -> CorpusTable:
-    """Run the per-prompt tasks (local or distributed) and stack them; every bad prompt is one Problem."""
-    import dask
-
-    tasks = [dask.delayed(summarise_prompt, pure=True)(str(path), settings) for path in source.shards]
-    return stack(run_tasks(tasks))
+    """Run the per-prompt work (local or distributed, in batches of files) and stack it; every bad prompt
+    is one Problem."""
+    return stack(run_per_file(summarise_prompt, source.shards, settings))
 
 
 def stack(results: list[PromptSummary | Problem]) -> CorpusTable:
@@ -211,7 +215,12 @@ class CorpusAnalysis:
 
 
 def analyse_corpus(source: CorpusSource, settings: Settings) -> CorpusAnalysis:
-    table = compute_table(source, settings)
+    return analysis_of(run_per_file(summarise_prompt, source.shards, settings), settings)
+
+
+def analysis_of(results: list[PromptSummary | Problem], settings: Settings) -> CorpusAnalysis:
+    """The analysis from every prompt's summary (or Problem), in file order."""
+    table = stack(results)
     return CorpusAnalysis(table, observations(table, settings.corpus))
 
 

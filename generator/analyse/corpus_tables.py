@@ -1,8 +1,8 @@
 """A corpus of tables with the same axes (patching results per prompt, say): the mean matrix, and how
 consistently each cell holds its sign across prompts.
 
-As for tensor corpora, one ``dask.delayed`` task per file reads and checks it and
-returns its matrix; the matrices are stacked in file order (so the result is the
+As for tensor corpora, ``dask.delayed`` tasks (one per batch of files) read and
+check each file and return its matrix; the matrices are stacked in file order (so the result is the
 same on any scheduler) and every observation is read from that stack. A cell is
 *positive* / *negative* on a prompt by its sign when the corpus's values are signed
 (any value below zero), else *high* when it lies in the top third of that prompt's
@@ -19,7 +19,7 @@ import numpy as np
 
 from generator.analyse.corpus import CorpusObservation
 from generator.errors import InputError, Problem
-from generator.load.corpus import CorpusSource, read_table_shard, run_tasks
+from generator.load.corpus import CorpusSource, read_table_shard, run_per_file
 from generator.settings import CorpusSettings, Settings
 
 
@@ -65,9 +65,7 @@ class TableStack:
 
 
 def compute_stack(source: CorpusSource, settings: Settings) -> TableStack:
-    import dask
-
-    results = run_tasks([dask.delayed(summarise_table, pure=True)(str(p), settings) for p in source.shards])
+    results = run_per_file(summarise_table, source.shards, settings)
     problems = [r for r in results if isinstance(r, Problem)]
     good = [r for r in results if not isinstance(r, Problem)]
     if good:

@@ -106,11 +106,10 @@ def _metrics(A: np.ndarray, tokens, causal: bool, th: HeadThresholds):
         "previous_token": A[:, i[1:], i[:-1]].mean(1, dtype=np.float64) if T > 1 else np.zeros(N),
         "next_token": A[:, i[:-1], i[1:]].mean(1, dtype=np.float64) if T > 1 else np.zeros(N),
         "self": A[:, i, i].mean(1, dtype=np.float64),
-        "confidence": A.max(-1).mean(-1, dtype=np.float64),
     }
-    s = th.entropy_smoothing
-    p = (1 - s) * A + (s / count)[:, None] * visible
-    h = -(p * np.log(np.where(p > 0, p, 1))).sum(-1, dtype=np.float64)
+    row_max = A.max(-1, keepdims=True)  # read once, for the confidence and the top-key test
+    m["confidence"] = row_max[..., 0].mean(-1, dtype=np.float64)
+    h = _row_entropy_smoothed(A, visible, count, th.entropy_smoothing)
     rows = count >= 2
     m["entropy"] = (h[:, rows] / np.log(count[rows])).mean(1) if rows.any() else np.zeros(N)
 
@@ -123,7 +122,7 @@ def _metrics(A: np.ndarray, tokens, causal: bool, th: HeadThresholds):
     m["sink"] = ranked.max(1)
     m["first_token"] = per_key[:, 0]
     # top rows: the counted rows (those in per_key's sum) whose largest entry is on the key, ties counting
-    is_top = A >= A.max(-1, keepdims=True)
+    is_top = A >= row_max
     counted = (i[:, None] >= np.maximum(i[None, :], skip)) if causal else np.ones((T, T), bool)
     top_count = (is_top & counted).sum(1)  # [N, keys]
     n = np.arange(N)
@@ -142,13 +141,39 @@ def _metrics(A: np.ndarray, tokens, causal: bool, th: HeadThresholds):
             same = seg[:, None] == seg[None, :]
             m["block"] = np.einsum("nqk,qk->n", A, same.astype(np.float32), dtype=np.float64) / T
             m["block_chance"] = np.full(N, ((same & visible).sum(1) / count).mean())
-        for name, pattern in (("duplicate_token", _duplicate_mask(tokens)), ("induction", _induction_mask(tokens))):
+        ids = _token_ids(tokens)
+        for name, pattern in (("duplicate_token", _duplicate_mask(ids)), ("induction", _induction_mask(ids))):
             eligible = pattern.any(1)
             if eligible.sum() >= th.repeat_min_rows:
                 sub = A[:, eligible]
                 hit = np.einsum("nqk,qk->n", sub, pattern[eligible].astype(np.float32), dtype=np.float64)
                 m[name] = hit / sub.sum((1, 2), dtype=np.float64)
     return m, sink_key, special_key, tops
+
+
+ENTROPY_BLOCK = 2**16
+"""Attention values per block of heads in :func:`_row_entropy_smoothed` (about 0.5 MB per float64 temporary)."""
+
+
+def _row_entropy_smoothed(A: np.ndarray, visible: np.ndarray, count: np.ndarray, s: float,
+                          block: int = ENTROPY_BLOCK) -> np.ndarray:
+    """[N, T] entropy of each row smoothed towards uniform over its visible keys (0 log 0 = 0).
+
+    Taken a block of heads (about ``block`` values) at a time: whole-tensor float64 temporaries (twice
+    the file's size, several of them) were fresh pages for every prompt, and faulting them in cost about
+    as much as the arithmetic; blocks of about half a megabyte are reused from the allocator and stay in
+    cache. Each row's sum is its own, so the values are the same whatever the block. The log is taken
+    only where p > 0 (half of a causal map is 0) and the product made in place."""
+    N, T, _ = A.shape
+    smoothing = (s / count)[:, None] * visible
+    h = np.empty((N, T))
+    step = max(1, block // (T * T))
+    for lo in range(0, N, step):
+        p = (1 - s) * A[lo:lo + step] + smoothing
+        terms = np.log(p, out=np.zeros_like(p), where=p > 0)
+        terms *= p
+        h[lo:lo + step] = -terms.sum(-1, dtype=np.float64)
+    return h
 
 
 def rule_tests(m: dict[str, float], th: HeadThresholds) -> dict[str, bool]:
@@ -214,15 +239,13 @@ def _token_ids(tokens: Sequence[str]) -> np.ndarray:
     return np.unique(np.array(tokens, dtype=object).astype(str), return_inverse=True)[1].ravel()
 
 
-def _duplicate_mask(tokens: Sequence[str]) -> np.ndarray:
-    """P[q, k]: key k is an earlier occurrence of the query's token."""
-    ids = _token_ids(tokens)
+def _duplicate_mask(ids: np.ndarray) -> np.ndarray:
+    """P[q, k]: key k is an earlier occurrence of the query's token (``ids``: :func:`_token_ids`)."""
     return (ids[:, None] == ids[None, :]) & np.tri(len(ids), k=-1, dtype=bool)
 
 
-def _induction_mask(tokens: Sequence[str]) -> np.ndarray:
-    """P[q, k]: key k follows an earlier occurrence of the query's token (k < q)."""
-    ids = _token_ids(tokens)
+def _induction_mask(ids: np.ndarray) -> np.ndarray:
+    """P[q, k]: key k follows an earlier occurrence of the query's token (k < q; ``ids``: :func:`_token_ids`)."""
     P = np.zeros((len(ids), len(ids)), bool)
     P[:, 1:] = ids[:, None] == ids[None, :-1]
     return P & np.tri(len(ids), k=-1, dtype=bool)
@@ -230,8 +253,8 @@ def _induction_mask(tokens: Sequence[str]) -> np.ndarray:
 
 def _is_causal(attention: np.ndarray, th: HeadThresholds) -> bool:
     T = attention.shape[-1]
-    return T > 1 and bool(np.all(attention[..., np.triu_indices(T, 1)[0], np.triu_indices(T, 1)[1]]
-                                 <= th.causal_tolerance))
+    above_rows, above_keys = np.triu_indices(T, 1)  # made once (it was made twice, one half kept each time)
+    return T > 1 and bool(np.all(attention[..., above_rows, above_keys] <= th.causal_tolerance))
 
 
 def _shape(attention: np.ndarray, tokens) -> tuple[int, int, int]:

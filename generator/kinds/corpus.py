@@ -46,10 +46,12 @@ def load(path: Path, meta: CorpusMeta, settings: Settings) -> LoadedCorpus:
 
 
 def analyse(loaded: LoadedCorpus) -> CheckedCorpus:
-    """Analyse on Dask, then keep the observations the verify stage re-derives from the files."""
-    from generator.analyse.corpus import CorpusAnalysis, analyse_corpus
+    """Analyse on Dask, then keep the observations the verify stage re-derives from the files (a tensor
+    corpus's files are read once for both, see :mod:`generator.kinds.corpus_pass`)."""
+    from generator.analyse.corpus import CorpusAnalysis
     from generator.analyse.corpus_tables import TableCorpusAnalysis, analyse_tables
-    from generator.verify.corpus import check, recompute
+    from generator.kinds.corpus_pass import analyse_and_recompute
+    from generator.verify.corpus import check
     from generator.verify.corpus_tables import check_table, recompute_tables
 
     if loaded.source.kind == "table":
@@ -58,8 +60,7 @@ def analyse(loaded: LoadedCorpus) -> CheckedCorpus:
         kept = [o for o in tables.observations if check_table(o.fields(), ref)]
         _strict(loaded, [o for o in tables.observations if o not in kept])
         return CheckedCorpus(TableCorpusAnalysis(tables.stack, kept), len(tables.observations) - len(kept))
-    analysis = analyse_corpus(loaded.source, loaded.settings)
-    reference = recompute(loaded.source, loaded.settings)
+    analysis, reference = analyse_and_recompute(loaded.source, loaded.settings)
     kept = [o for o in analysis.observations if check(o.fields(), reference)]
     _strict(loaded, [o for o in analysis.observations if o not in kept])
     return CheckedCorpus(CorpusAnalysis(analysis.table, kept), len(analysis.observations) - len(kept), reference)

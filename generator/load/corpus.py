@@ -6,9 +6,9 @@ prompts were chosen, settings) and one attention file per prompt (``.npz``,
 tokens). Prompts may differ in length; layers and heads may not.
 
 This module finds the folder's files and reads one of them; the stages above it
-(analyse and verify) each turn the files into their own ``dask.delayed`` tasks
-and run them with :func:`run_tasks`, which uses Dask's local threaded scheduler
-unless a ``dask.distributed`` scheduler address is configured (the CLI's
+run per-file work on Dask with :func:`run_per_file` — one ``dask.delayed`` task
+per batch of files (:func:`batches`) — through :func:`run_tasks`, which uses
+Dask's local threaded scheduler unless a ``dask.distributed`` scheduler address is configured (the CLI's
 ``--scheduler`` or ``DASK_SCHEDULER_ADDRESS``, both Dask's ``scheduler-address``
 config key). Workers read the files by path, so a cluster needs them on a shared
 filesystem.
@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from generator.errors import InputError, Problem
 from generator.load.sidecar import _load_yaml, _mapping, _text
@@ -173,6 +173,61 @@ def read_table_shard(path: str, settings: Settings) -> TableShard:
     raw = read_input(Path(path), byte_limit(settings.input))
     matrix = read_matrix(Path(path), settings.input, categorical=False, raw=raw)
     return TableShard(file=path, sha256=hashlib.sha256(raw).hexdigest(), size=len(raw), matrix=matrix)
+
+
+BATCH_FILES = 64
+"""At most this many prompt files to one Dask task: the scheduler's cost per task (graph, bookkeeping,
+a thread hand-off) is paid once per batch instead of once per prompt, which for small prompts was more
+than the prompt's own work."""
+BATCH_BYTES = 8 * 2**20
+"""A batch closes once its files reach this many bytes, so large prompts still make enough tasks for
+every worker (a batch is read one file at a time: memory stays one prompt per worker thread)."""
+MIN_BATCHES = 16
+"""A corpus of at least this many files makes at least this many tasks, so a small corpus still
+spreads over every worker of a machine or a small cluster."""
+
+
+def batches(paths: Sequence[Path], *, max_files: int = BATCH_FILES, max_bytes: int = BATCH_BYTES,
+            min_batches: int = MIN_BATCHES) -> list[tuple[str, ...]]:
+    """Consecutive runs of files in their given order, each closed at ``max_files`` files (fewer when
+    that would make fewer than ``min_batches`` batches) or ``max_bytes`` bytes (by the sizes the folder
+    lists now; a file that vanished counts as empty and its read reports it).
+
+    The partition depends only on the files, never on the scheduler, and it only groups work: results
+    come back in file order whatever it is, so it never changes a result."""
+    max_files = max(1, min(max_files, len(paths) // min_batches))  # n // 16 files each: at least 16 batches
+    out: list[tuple[str, ...]] = []
+    batch: list[str] = []
+    size = 0
+    for path in paths:
+        try:
+            size += Path(path).stat().st_size
+        except OSError:
+            pass
+        batch.append(str(path))
+        if len(batch) >= max_files or size >= max_bytes:
+            out.append(tuple(batch))
+            batch, size = [], 0
+    if batch:
+        out.append(tuple(batch))
+    return out
+
+
+def each_file(task: Callable[[str, Settings], Any], files: Sequence[str], settings: Settings) -> list[Any]:
+    """One Dask task's work: ``task`` on each file of a batch in turn, so one prompt is in memory at a time."""
+    return [task(file, settings) for file in files]
+
+
+def run_per_file(task: Callable[[str, Settings], Any], paths: Sequence[Path], settings: Settings) -> list[Any]:
+    """``task(path, settings)`` for every file, in batches of files (one Dask task each), in file order.
+
+    ``task`` must be a module-level function (a cluster's workers import it by name). The settings go
+    into the graph once, not once per task."""
+    import dask
+
+    shared = dask.delayed(settings, pure=True)
+    work = [dask.delayed(each_file, pure=True)(task, batch, shared) for batch in batches(paths)]
+    return [result for batch in run_tasks(work) for result in batch]
 
 
 def run_tasks(tasks: Sequence[Any]) -> list[Any]:

@@ -31,6 +31,7 @@ import numpy as np
 from safetensors import SafetensorError
 
 from generator.errors import InputError
+from generator.load.npz_stored import stored_array
 
 DEFAULT_TOLERANCE = 1e-3
 """How far a row may sum from 1; float32 softmax is good to ~1e-6, fp16 exports to ~1e-3."""
@@ -142,6 +143,7 @@ def load_tensor(
         max_elements=max_elements,
         square=square,
         name=name,
+        copy=False,  # the readers' arrays are fresh from the bytes: nobody else holds them
     )
 
 
@@ -155,13 +157,18 @@ def tensor_from_array(
     max_elements: int = DEFAULT_MAX_ELEMENTS,
     square: bool = False,
     name: str = ATTENTION,
+    copy: bool = True,
 ) -> TensorData:
-    """Validate an in-memory array exactly as :func:`load_tensor` validates a file."""
+    """Validate an in-memory array exactly as :func:`load_tensor` validates a file.
+
+    The dataset's array is made read-only, so by default it is a copy and the caller's array is left
+    alone; ``copy=False`` hands over an array nobody else holds (one just parsed from a file's bytes),
+    which a float32 array then becomes without a second megabyte-per-megabyte copy."""
     where = f"array {name!r}"
     array = np.asarray(array)
     _check_header(file, where, array.shape, array.dtype, max_elements)
     original_ndim = array.ndim
-    attention = array.reshape((1,) * (4 - array.ndim) + array.shape).astype(np.float32)
+    attention = array.reshape((1,) * (4 - array.ndim) + array.shape).astype(np.float32, copy=copy)
     queries, keys = attention.shape[-2:]
     if tokens is not None:
         tokens = _check_tokens(file, tokens, keys)
@@ -196,6 +203,12 @@ def _read_npz(file: str, raw: bytes, name: str, max_elements: int) -> tuple[np.n
             with archive.open(members[TOKENS]) as fp:
                 tokens_header = _npy_header(fp)
             _check_token_header(file, *tokens_header, max_elements)
+        # uncompressed members (np.savez) are read where they lie; anything else, or anything amiss, by np.load
+        array = stored_array(raw, archive, members[name])
+        stored_tokens = stored_array(raw, archive, members[TOKENS]) if tokens_header else None
+    if array is not None and (stored_tokens is not None or not tokens_header):
+        tokens = tuple(str(t) for t in stored_tokens.tolist()) if tokens_header else None
+        return array, tokens
     with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
         array = npz[name]
         tokens = tuple(str(t) for t in npz[TOKENS].tolist()) if tokens_header else None
@@ -304,19 +317,25 @@ def _check_tokens(file: str, tokens: Sequence[str], keys: int) -> tuple[str, ...
 
 
 def _check_values(file: str, attention: np.ndarray, ndim: int, probabilities: bool, tolerance: float) -> None:
-    """Refuse numbers a report would silently misdraw, pointing at the first bad one."""
-    if (index := _first(~np.isfinite(attention))) is not None:
+    """Refuse numbers a report would silently misdraw, pointing at the first bad one.
+
+    The whole array is scanned only to name a bad value once one is known to exist: a row's float64 sum
+    is finite exactly when every float32 value in it is (T values of at most 3.4e38 cannot overflow
+    float64), so the row sums the probability check needs anyway also find non-finite values, and the
+    smallest value finds a negative one."""
+    with np.errstate(invalid="ignore"):  # inf - inf in a bad row: found and named just below, never a warning
+        sums = attention.sum(axis=-1, dtype=np.float64)
+    if not np.isfinite(sums).all() and (index := _first(~np.isfinite(attention))) is not None:
         raise InputError.at(file, _place(index, ndim), f"value is {attention[index]}; attention must be finite")
     if not probabilities:
         return
-    if (index := _first(attention < 0)) is not None:
+    if attention.min() < 0 and (index := _first(attention < 0)) is not None:
         raise InputError.at(
             file,
             _place(index, ndim),
             f"value {float(attention[index]):.6g} is negative; attention probabilities are >= 0 "
             "(signed effects belong in a table of rows × columns)",
         )
-    sums = attention.sum(axis=-1, dtype=np.float64)
     if (index := _first(np.abs(sums - 1.0) > tolerance)) is not None:
         raise InputError.at(
             file,

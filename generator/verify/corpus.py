@@ -1,13 +1,15 @@
 """Re-derive every corpus observation from the prompt files, by code of its own.
 
 The analysis classifies heads with the vectorised float32 tensor path and reduces
-with numpy and pandas. This module reads the same files again (as its own Dask
-tasks, on the same scheduler), recomputes each head's rule scores in float64
-straight from the definitions in docs/head-patterns.md — diagonals, reversed
-cumulative sums per key, explicit segment bounds and token positions — and
-counts, averages, interpolates quantiles and ranks by hand. An observation is
-printed only if what it says matches this recomputation. It never imports
-``generator.analyse``.
+with numpy and pandas. This module starts again from each prompt file as the
+loader read it (in the build, the same read the analysis got, see
+:mod:`generator.kinds.corpus_pass`; :func:`recompute` reads the files on its own),
+recomputes each head's rule scores in float64 straight from the definitions in
+docs/head-patterns.md — diagonals, each row's entropy over exactly the keys it
+sees, each key's column over exactly the rows that see it, explicit segment
+bounds and token positions — and counts, averages, interpolates quantiles and
+ranks by hand. An observation is printed only if what it says matches this
+recomputation. It never imports ``generator.analyse``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from generator.errors import InputError, Problem
-from generator.load.corpus import CorpusSource, read_shard, run_tasks
+from generator.load.corpus import CorpusSource, Shard, read_shard, run_per_file
 from generator.settings import HeadThresholds, Settings
 
 RULES = ("induction", "duplicate_token", "previous_token", "next_token", "self", "sink", "block", "broad")
@@ -27,6 +29,8 @@ RULES = ("induction", "duplicate_token", "previous_token", "next_token", "self",
 MEASURE = {"broad": "entropy"}
 FOCUSED = frozenset(RULES) - {"broad"}
 TOL = 1e-4
+ENTROPY_BLOCK = 2**16
+"""Attention values per block of heads in :func:`_entropy` (about half a megabyte per float64 temporary)."""
 
 
 @dataclass(frozen=True)
@@ -45,18 +49,26 @@ def reference_prompt(path: str, settings: Settings) -> ReferencePrompt | Problem
         shard = read_shard(path, settings)
     except InputError as exc:
         return exc.problems[0]
-    a = np.asarray(shard.data.attention, dtype=np.float64)
+    return reference_shard(shard, settings)
+
+
+def reference_shard(shard: Shard, settings: Settings) -> ReferencePrompt:
+    """One prompt's recomputation from the file's bytes as read (and hashed) by the loader."""
+    # the file's float32 values, widened to float64 (exactly: float64 holds every float32) where each
+    # score reads them, rather than as a second, double-size copy of the whole tensor
+    path, a = shard.file, shard.data.attention
     tokens = shard.data.tokens
     th = settings.heads
     T = a.shape[-1]
     causal = T > 1 and float(a[..., np.triu(np.ones((T, T), bool), 1)].max()) <= th.causal_tolerance
     s = {}
     for name, offset in (("previous_token", -1), ("next_token", 1), ("self", 0)):
-        s[name] = np.diagonal(a, offset, axis1=2, axis2=3).mean(-1) if T > abs(offset) else np.zeros(a.shape[:2])
+        s[name] = (np.diagonal(a, offset, axis1=2, axis2=3).astype(np.float64).mean(-1) if T > abs(offset)
+                   else np.zeros(a.shape[:2]))
     s["entropy"] = _entropy(a, causal, th)
     sink, sink_top, special, special_top = _sink(a, tokens, causal, th)
     s["sink"] = sink
-    block, chance = _block(a, tokens, th)
+    block, chance = _block(a, tokens, causal, th)
     s["block"] = block
     for name, value in _repeats(a, tokens, th).items():
         s[name] = value
@@ -77,45 +89,56 @@ def reference_prompt(path: str, settings: Settings) -> ReferencePrompt | Problem
     return ReferencePrompt(path, T, _repeat_share(tokens), scores, met)
 
 
-def _entropy(a, causal, th: HeadThresholds):
+def _entropy(a, causal, th: HeadThresholds, block: int = ENTROPY_BLOCK):
+    """Per head, the mean over rows seeing at least two keys of the row's entropy over the keys it sees
+    (each value smoothed towards uniform over them), over log(keys seen).
+
+    Only the keys a row sees are taken: row by row, so a causal map's hidden half is never read. A few
+    heads at a time (about ``block`` values): the float64 temporaries then stay small enough to be reused
+    rather than be fresh pages for every prompt; each head's rows are summed on their own either way."""
     T = a.shape[-1]
     seen = np.arange(1, T + 1) if causal else np.full(T, T)
-    visible = np.arange(T)[None, :] < seen[:, None]
-    p = np.where(visible, (1 - th.entropy_smoothing) * a + th.entropy_smoothing / seen[:, None], 0.0)
-    h = -(p * np.log(np.where(p > 0, p, 1.0))).sum(-1)
     rows = seen >= 2
     if not rows.any():
         return np.zeros(a.shape[:2])
-    return (h[..., rows] / np.log(seen[rows])).mean(-1)
+    rows_of, keys_of = np.nonzero(np.arange(T)[None, :] < seen[:, None])  # row by row, keys in order
+    starts = np.concatenate([[0], np.cumsum(seen)[:-1]])  # where each row's keys begin
+    heads = a.reshape(-1, T, T)
+    h = np.empty((len(heads), T))
+    step = max(1, block // len(rows_of))
+    for lo in range(0, len(heads), step):
+        seen_values = heads[lo:lo + step, rows_of, keys_of].astype(np.float64)
+        p = (1 - th.entropy_smoothing) * seen_values + th.entropy_smoothing / seen[rows_of]
+        terms = p * np.log(p, out=np.zeros_like(p), where=p > 0)
+        h[lo:lo + step] = -np.add.reduceat(terms, starts, axis=-1)
+    return (h[:, rows] / np.log(seen[rows])).mean(-1).reshape(a.shape[:2])
 
 
 def _sink(a, tokens, causal, th: HeadThresholds):
     T = a.shape[-1]
     skip = min(th.causal_skip_rows, T - 1) if causal else 0
     first = np.maximum(np.arange(T), skip) if causal else np.zeros(T, int)
-    below = np.flip(np.cumsum(np.flip(a, -2), -2), -2)  # below[..., q, k] = sum of a[..., q:, k]
-    importance = below[..., first, np.arange(T)] / (T - first)
+    rows = np.arange(T)
+    counted = rows[:, None] >= first[None, :]  # row q is counted for key k: the rows from first[k] down
+    importance = np.einsum("...qk,qk->...k", a, counted.astype(np.float64), dtype=np.float64) / (T - first)
     eligible = (T - first) >= th.sink_min_rows * (T - skip)
     ranked = np.where(eligible, importance, -np.inf)
     sink = ranked.max(-1)
     key = ranked.argmax(-1)  # [layers, heads]; ties to the lowest key, as the docs' argmax
     # top key of a row: its largest entry (ties counting), compared in float32 as the report reads the values
-    a32 = a.astype(np.float32)
-    is_top = a32 == a32.max(-1, keepdims=True)  # [..., q, k]
-    rows = np.arange(T)
-    counted = rows[:, None] >= first[None, :]  # row q is counted for key k
+    is_top = a == a.max(-1, keepdims=True)  # [..., q, k]
     wins = (is_top & counted).sum(-2)  # [..., k]
     sink_top = np.take_along_axis(wins, key[..., None], -1)[..., 0] / (T - first)[key]
     special = special_top = None
     if tokens is not None:
         keys = [k for k, t in enumerate(tokens) if t in th.special_tokens]
         if keys:
-            special = a[..., skip:, :][..., keys].sum(-1).mean(-1)
+            special = a[..., skip:, :][..., keys].astype(np.float64).sum(-1).mean(-1)
             special_top = is_top[..., skip:, :][..., keys].any(-1).mean(-1)
     return sink, sink_top, special, special_top
 
 
-def _block(a, tokens, th: HeadThresholds):
+def _block(a, tokens, causal: bool, th: HeadThresholds):
     T = a.shape[-1]
     nan = np.full(a.shape[:2], np.nan)
     if tokens is None:
@@ -129,10 +152,8 @@ def _block(a, tokens, th: HeadThresholds):
     if not bounds:
         return nan, nan
     bounds.append((start, T))
-    inside = sum(a[..., lo:hi, lo:hi].sum((-1, -2)) for lo, hi in bounds) / T
-    causal_seen = np.arange(1, T + 1)
-    causal = float(a[..., np.triu(np.ones((T, T), bool), 1)].max()) <= th.causal_tolerance
-    seen = causal_seen if causal else np.full(T, T)
+    inside = sum(a[..., lo:hi, lo:hi].sum((-1, -2), dtype=np.float64) for lo, hi in bounds) / T
+    seen = np.arange(1, T + 1) if causal else np.full(T, T)
     chance = sum((min(hi, seen[q]) - lo) / seen[q] for lo, hi in bounds for q in range(lo, hi)) / T
     return inside, np.full(a.shape[:2], chance)
 
@@ -150,8 +171,9 @@ def _repeats(a, tokens, th: HeadThresholds) -> dict:
     for name, targets in (("duplicate_token", duplicate), ("induction", induction)):
         rows = [q for q, keys in enumerate(targets) if keys]
         if len(rows) >= th.repeat_min_rows:
-            hit = sum(a[..., q, targets[q]].sum(-1) for q in rows)
-            out[name] = hit / sum(a[..., q, :].sum(-1) for q in rows)
+            pairs = [(q, k) for q in rows for k in targets[q]]  # every (row, target key), listed by hand
+            hit = a[..., [q for q, _ in pairs], [k for _, k in pairs]].astype(np.float64).sum(-1)
+            out[name] = hit / a[..., rows, :].sum((-1, -2), dtype=np.float64)
     return out
 
 
@@ -181,9 +203,11 @@ class Reference:
 
 
 def recompute(source: CorpusSource, settings: Settings) -> Reference:
-    import dask
+    return reference_of(run_per_file(reference_prompt, source.shards, settings), settings)
 
-    results = run_tasks([dask.delayed(reference_prompt, pure=True)(str(p), settings) for p in source.shards])
+
+def reference_of(results: list[ReferencePrompt | Problem], settings: Settings) -> Reference:
+    """The reference from every prompt's recomputation (or Problem), in file order."""
     problems = [r for r in results if isinstance(r, Problem)]
     if problems:
         raise InputError(problems)

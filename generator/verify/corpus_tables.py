@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 
 from generator.errors import InputError, Problem
-from generator.load.corpus import CorpusSource, read_table_shard, run_tasks
+from generator.load.corpus import CorpusSource, read_table_shard, run_per_file
 from generator.settings import Settings
 from generator.verify.corpus import quantile
 
@@ -58,9 +58,7 @@ class TableReference:
 
 
 def recompute_tables(source: CorpusSource, settings: Settings) -> TableReference:
-    import dask
-
-    results = run_tasks([dask.delayed(_read, pure=True)(str(p), settings) for p in source.shards])
+    results = run_per_file(_read, source.shards, settings)
     problems = [r for r in results if isinstance(r, Problem)]
     if problems:
         raise InputError(problems)
