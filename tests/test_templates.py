@@ -65,3 +65,40 @@ def test_a_dataframe_with_labels_in_its_index_keeps_them():
 
     frame = pd.DataFrame({"1": [0.1, 0.9], "2": [0.5, 0.4], "3": [0.2, 0.3]}, index=pd.Index(["MLP", "ATT"], name="c"))
     assert report(frame, name="indexed").findings["rows"] == ["MLP", "ATT"]
+
+
+def test_compiled_templates_are_cached_by_source_and_a_bad_entry_is_only_a_miss(tmp_path, monkeypatch):
+    """Jinja's bytecode cache (in a private temporary folder) saves compiling the templates for
+    each report; the output is the same from a cold cache, a warm one and a corrupted one, and an
+    edited override template is compiled again, never served from the cache."""
+    import tempfile
+
+    from generator.render import environment
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    environment._page_environment.cache_clear()
+    environment._text_environment.cache_clear()
+    try:
+        cold = report(EXAMPLES / "seed-mlp-att.csv").markdown
+        entries = list((tmp_path / "tmp").glob("_jinja2-cache-*/__attention_report_*.cache"))
+        assert entries
+        environment._page_environment.cache_clear()
+        environment._text_environment.cache_clear()
+        assert report(EXAMPLES / "seed-mlp-att.csv").markdown == cold
+        for entry in entries:
+            entry.write_bytes(b"not bytecode")
+        environment._page_environment.cache_clear()
+        environment._text_environment.cache_clear()
+        assert report(EXAMPLES / "seed-mlp-att.csv").markdown == cold
+        overrides = tmp_path / "overrides"
+        overrides.mkdir()
+        for word in ("first", "second"):
+            (overrides / "report.md.j2").write_text(
+                '{% extends "default:report.md.j2" %}\n{% block reproduce %}## Provenance ' + word + "\n{% endblock %}\n")
+            environment._page_environment.cache_clear()
+            md = report(EXAMPLES / "seed-mlp-att.csv", templates_dir=overrides).markdown
+            assert f"## Provenance {word}" in md
+    finally:
+        environment._page_environment.cache_clear()
+        environment._text_environment.cache_clear()
