@@ -62,7 +62,9 @@ def vega_bundle(cache: BundleCache | None = None) -> str:
     vl-convert version in the build cache (checked by length and hash before it is used)."""
     if cache is None:
         return _fresh_vega_bundle()
-    key = f"vl-convert-python {metadata.version('vl-convert-python')} {vega_only_snippet()!r}"
+    # vl-convert's version fixes the Vega it ships, so it keys the bundle without importing vl-convert
+    # (an all-cached build otherwise never loads it).
+    key = f"vl-convert-python {metadata.version('vl-convert-python')} vega only"
     stored = cache.get_bytes("vega-runtime", key)
     if stored is not None:
         return stored.decode("utf-8")

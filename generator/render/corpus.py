@@ -27,10 +27,26 @@ from generator.settings import Settings
 from generator.version import __version__
 
 
-def corpus_sha256(table: CorpusTable) -> str:
-    """One hash for the corpus: of every prompt's file name and SHA-256, in file order."""
-    lines = "".join(f"{Path(f).name}\t{h}\n" for f, h in zip(table.files, table.sha256))
+def corpus_sha256(files, sha256) -> str:
+    """One hash for a corpus (of tensors or of tables): of every prompt's file name and SHA-256, in file order."""
+    lines = "".join(f"{Path(f).name}\t{h}\n" for f, h in zip(files, sha256))
     return hashlib.sha256(lines.encode("utf-8")).hexdigest()
+
+
+def printed(observations, say) -> list[dict]:
+    """Each observation's fields with the sentence the templates print for it."""
+    out = []
+    for o in observations:
+        fields = jsonable(o.fields())
+        out.append({**fields, "text": one_line(say.sentence(fields))})
+    return out
+
+
+def chart_files(spec: dict, slug: str, settings: Settings) -> tuple[bytes | None, dict]:
+    """A corpus report's static image (if the settings want one) and the links to its files."""
+    image = static_image(spec, png=False) if settings.chart.static_image else None
+    return image, {"table": f"{slug}.prompts.parquet", "spec": f"{slug}.vl.json",
+                   "findings": f"{slug}.findings.json", "image": f"{slug}.svg" if image is not None else None}
 
 
 def render_corpus(source: CorpusSource, analysis: CorpusAnalysis, *, rejected: int, settings: Settings, slug: str,
@@ -47,10 +63,7 @@ def _render(source, analysis, rejected, settings, slug, templates_dir) -> Report
     penv = page_environment(templates_dir, label_limit=limit)
     meta = source.meta
     title = meta.title or source.name
-    observations = []
-    for o in analysis.observations:
-        fields = jsonable(o.fields())
-        observations.append({**fields, "text": one_line(say.sentence(fields))})
+    observations = printed(analysis.observations, say)
     listed = [o for o in observations if o["kind"] != "corpus_head_role" or o["pattern"] in FOCUSED]
     key = listed[:settings.report.max_key_observations]
     shown = {id(o) for o in key}
@@ -63,11 +76,9 @@ def _render(source, analysis, rejected, settings, slug, templates_dir) -> Report
                 section.append({"id": f"{prefix}{len(section) + 1}", "reads": numbers[id(o)], "text": said})
     chart, records = overview_chart(table, settings, title=text.label(title, 120))
     spec = to_spec(chart, records)
-    sha = corpus_sha256(table)
+    sha = corpus_sha256(table.files, table.sha256)
     repeated = int((table.repeat_shares >= settings.corpus.repeated_min_share).sum())
-    image = static_image(spec, png=False) if settings.chart.static_image else None
-    links = {"table": f"{slug}.prompts.parquet", "spec": f"{slug}.vl.json", "findings": f"{slug}.findings.json",
-             "image": f"{slug}.svg" if image is not None else None}
+    image, links = chart_files(spec, slug, settings)
     # A layer's section lists all its heads' claims; its summary only when Key Observations did not print it.
     by_layer = [{"layer": layer, "observations": [o for o in observations if o.get("layer") == layer
                                                    and (o["kind"] != "corpus_layer_summary" or id(o) not in shown)]}

@@ -3,7 +3,6 @@ the findings, and the per-prompt values as Parquet (one row per prompt × row ×
 
 from __future__ import annotations
 
-import hashlib
 import io
 from pathlib import Path
 
@@ -14,9 +13,10 @@ from generator.analyse.corpus_tables import TableCorpusAnalysis, TableStack, cel
 from generator.load.corpus import CorpusSource
 from generator.output.bundle import ReportBundle
 from generator.render import text, vega
+from generator.render.corpus import chart_files, corpus_sha256, printed
 from generator.render.environment import macros, page_environment, template_errors, text_environment
-from generator.render.findings import FINDINGS_SCHEMA, dump, jsonable, one_line
-from generator.render.table_charts import DATA_NAME, static_image, to_spec
+from generator.render.findings import FINDINGS_SCHEMA, dump, jsonable
+from generator.render.table_charts import DATA_NAME, to_spec
 from generator.settings import Settings
 from generator.version import __version__
 
@@ -34,17 +34,11 @@ def _render(source, analysis, rejected, settings, slug, templates_dir) -> Report
     penv = page_environment(templates_dir, label_limit=limit)
     meta = source.meta
     title = meta.title or source.name
-    observations = []
-    for o in analysis.observations:
-        fields = jsonable(o.fields())
-        observations.append({**fields, "text": one_line(say.sentence(fields))})
-    lines = "".join(f"{Path(f).name}\t{h}\n" for f, h in zip(stack.files, stack.sha256))
-    sha = hashlib.sha256(lines.encode("utf-8")).hexdigest()
+    observations = printed(analysis.observations, say)
+    sha = corpus_sha256(stack.files, stack.sha256)
     chart, records = mean_chart(stack, title=text.label(title, 120))
     spec = to_spec(chart, records)
-    image = static_image(spec, png=False) if settings.chart.static_image else None
-    links = {"table": f"{slug}.prompts.parquet", "spec": f"{slug}.vl.json", "findings": f"{slug}.findings.json",
-             "image": f"{slug}.svg" if image is not None else None}
+    image, links = chart_files(spec, slug, settings)
     context = {
         "title": title, "meta": meta, "source_name": Path(source.folder).name, "sha256": sha, "version": __version__,
         "prompts": stack.prompts, "rows": len(stack.rows), "columns": len(stack.columns), "signed": stack.signed,
