@@ -219,7 +219,7 @@ def find_regions(grid: LevelGrid, settings: AnalysisSettings) -> list[Region]:
         keep = big[np.argsort(-held[big], kind="stable")][: settings.max_regions].tolist()  # most held first
         for k in keep:
             where = np.argwhere(labels == k)  # row-major order
-            block_mags = mags[labels == k]
+            block_mags = mags[where[:, 0], where[:, 1]]
             pr, pc = where[int(np.argmax(block_mags))]
             found.append(Region(level=level, cells=[[grid.rows[r], grid.columns[c]] for r, c in where],
                                 rows=[grid.rows[where[:, 0].min()], grid.rows[where[:, 0].max()]],

@@ -99,19 +99,21 @@ def _fields_fit(raw: bytes, delimiter: str) -> bool:
 
     A field longer than the limit covers at least one whole window of half the
     limit, so only windows without a delimiter or line break need the exact count.
+    Each window is searched by ``bytes.find``, which stops at the first delimiter
+    (a few bytes in, in a table): a few hundred searches instead of masks over every byte.
     """
     limit = csv.field_size_limit()
     if len(raw) <= limit:
         return True
+    window = limit // 2
+    cuts = (delimiter.encode(), b"\n", b"\r")
+    if all(any(raw.find(cut, start, start + window) >= 0 for cut in cuts)
+           for start in range(0, len(raw) - window + 1, window)):
+        return True  # the last, partial window ends at the end of the data, which ends a field
     data = np.frombuffer(raw, dtype=np.uint8)
     cut = data == ord(delimiter)
     cut |= data == 10
     cut |= data == 13
-    window = limit // 2
-    padded = np.ones(-(-len(cut) // window) * window, dtype=bool)  # the end of the data ends a field
-    padded[: len(cut)] = cut
-    if padded.reshape(-1, window).any(axis=1).all():
-        return True
     edges = np.concatenate(([-1], np.flatnonzero(cut), [len(data)]))
     return bool(np.diff(edges).max() <= limit)
 

@@ -152,20 +152,42 @@ def pretty_json(data: Any, width: int = 100) -> str:
     # what json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False) does, with one
     # encoder for the whole spec instead of a new one for each of its ~80,000 values and arrays
     dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-    _emit(data, 0, "", out, width, dump)
+    compact: dict[int, str] = {}
+    _compact(data, dump, compact)
+    _emit(data, 0, "", out, width, dump, compact)
     return "\n".join(out)
 
 
-def _emit(value: Any, depth: int, prefix: str, out: list[str], width: int, dump: Callable[[Any], str]) -> None:
+def _compact(value: Any, dump: Callable[[Any], str], memo: dict[int, str]) -> str:
+    """``dump(value)``, built from its children's own compact text and kept for each container (by id).
+
+    Whether a container fits on one line is asked at every depth; dumping each one whole
+    would encode a heatmap's records once per level above them. Arrays of plain values
+    are dumped in one call; objects with keys that are not all text are dumped whole
+    (JSON's own key rules apply there).
+    """
+    if isinstance(value, dict) and value and all(isinstance(k, str) for k in value):
+        text = "{" + ",".join(f"{dump(k)}:{_compact(v, dump, memo)}" for k, v in value.items()) + "}"
+    elif isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
+        text = "[" + ",".join(_compact(item, dump, memo) for item in value) + "]"
+    else:
+        text = dump(value)
+    if isinstance(value, (dict, list)):
+        memo[id(value)] = text
+    return text
+
+
+def _emit(value: Any, depth: int, prefix: str, out: list[str], width: int, dump: Callable[[Any], str],
+          compact: dict[int, str]) -> None:
     pad = " " * depth
-    one = dump(value)
+    one = compact[id(value)] if isinstance(value, (dict, list)) else dump(value)
     if len(pad) + len(prefix) + len(one) <= width or not isinstance(value, (dict, list)) or not value:
         out.append(pad + prefix + one)
         return
     if isinstance(value, dict):
         out.append(pad + prefix + "{")
         for i, (key, item) in enumerate(value.items()):
-            _emit(item, depth + 1, dump(str(key)) + ":", out, width, dump)
+            _emit(item, depth + 1, dump(str(key)) + ":", out, width, dump, compact)
             if i < len(value) - 1:
                 out[-1] += ","
         out.append(pad + "}")
@@ -173,7 +195,7 @@ def _emit(value: Any, depth: int, prefix: str, out: list[str], width: int, dump:
     out.append(pad + prefix + "[")
     if any(isinstance(item, (dict, list)) for item in value):
         for i, item in enumerate(value):
-            _emit(item, depth + 1, "", out, width, dump)
+            _emit(item, depth + 1, "", out, width, dump, compact)
             if i < len(value) - 1:
                 out[-1] += ","
     else:

@@ -54,13 +54,20 @@ def codes(raw: RawTable, rule: Rule) -> np.ndarray:
     return out
 
 
+def in_both(raw: RawTable, rule: Rule) -> np.ndarray:
+    """The cells that satisfy both of the rule's conditions (``>= high`` and ``<= low``, as written)."""
+    if rule.high is None or rule.low is None:
+        return np.zeros(raw.present.shape, dtype=bool)
+    return _side(raw, rule.high, below=False) & _side(raw, rule.low, below=True)
+
+
 def _side(raw: RawTable, cut: Cut, *, below: bool) -> np.ndarray:
     values = raw.values
     edge = float(cut.value)
     with np.errstate(invalid="ignore"):
         inside = values < edge if below else values > edge
         tied = values == edge
-    for r, c in np.argwhere(tied):
+    for r, c in (np.argwhere(tied) if tied.any() else ()):  # a cut's float rarely ties a cell's
         exact = raw.exact(r, c)
         inside[r, c] = (exact < cut.value or (cut.inclusive and exact == cut.value)) if below else \
             (exact > cut.value or (cut.inclusive and exact == cut.value))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .levels import MISSING, Rule, category_codes, codes, exact_rule, printed_rule
+from .levels import MISSING, Rule, category_codes, codes, exact_rule, in_both, printed_rule
 from .reading import Axis, Untrue, fold, unwrap
 from .source import RawTable, read_raw
 from .table import Claim, Evidence, all_checks
@@ -188,11 +188,7 @@ def _rule_sentence(text: str) -> str:
 
 def _both_cuts(table: RawTable, rule: Rule) -> None:
     """No cell may satisfy both printed conditions (equal cuts must say which level a cell on them is)."""
-    if rule.high is None or rule.low is None:
-        return
-    high = codes(table, Rule(rule.names, rule.high, None)) == 0
-    low = codes(table, Rule(rule.names, None, rule.low)) == 2
-    both = np.argwhere(high & low)
+    both = np.argwhere(in_both(table, rule))
     if len(both):
         r, c = both[0]
         raise Untrue(f"the cell ({table.rows.texts[r]!r}, {table.columns.texts[c]!r}) is in two levels as printed")

@@ -72,7 +72,7 @@ def read_raw(raw: bytes, suffix: str, names: tuple[str, str, str]) -> RawTable:
         header, labels, values = fast
         present = ~np.isnan(values)
         return RawTable(Axis(labels), Axis(header[1:]), present, values, None,
-                        _Digits(lambda: _strings(raw, suffix, header)[1][1:]), sha)
+                        _Digits(lambda: _wide_texts(raw, suffix, len(header))), sha)
     header, columns = _strings(raw, suffix)
     if all(n in _names(header) for n in names):
         return _tidy(header, columns, names, sha)
@@ -117,17 +117,14 @@ def _wide_numbers(raw: bytes, suffix: str, names) -> tuple[list[str], list[str],
     header = _header(raw, suffix)
     if header is None or len(header) < 2 or all(n in _names(header) for n in names):
         return None
-    first = raw.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+    body = raw.removeprefix(b"\xef\xbb\xbf")
+    end = body.find(b"\n")
+    first = body if end < 0 else body[:end]  # not split(): that copies the rest of the file
     if b'"' in first or not first.strip():
         return None  # the header is not simply the first line: the general path reads it
-    pcsv, parse = _csv(suffix)
-    names_ = [f"f{i}" for i in range(len(header))]
-    try:
-        table = pcsv.read_csv(
-            pa.BufferReader(raw.removeprefix(b"\xef\xbb\xbf")),
-            read_options=pcsv.ReadOptions(column_names=names_, skip_rows=1, block_size=1 << 26),
-            parse_options=parse,
-            convert_options=pcsv.ConvertOptions(column_types={"f0": pa.string()}, strings_can_be_null=False))
+    try:  # numbers stated, not inferred: twice as fast, and a column that is not all numbers fails either way
+        table = _read_wide(raw, suffix, len(header),
+                           {"f0": pa.string(), **{f"f{i}": pa.float64() for i in range(1, len(header))}})
     except pa.ArrowInvalid:
         return None
     numeric = all(pa.types.is_floating(t) or pa.types.is_integer(t) or pa.types.is_null(t)
@@ -135,7 +132,29 @@ def _wide_numbers(raw: bytes, suffix: str, names) -> tuple[list[str], list[str],
     if not numeric or table.num_rows == 0:
         return None
     values = np.column_stack([_float_column(table.column(i)) for i in range(1, table.num_columns)])
+    if int(np.isnan(values).sum()) != sum(table.column(i).null_count for i in range(1, table.num_columns)):
+        return None  # a NaN written in a cell: present, unlike an empty one; the general path keeps it so
     return header, table.column(0).to_pylist(), values
+
+
+def _read_wide(raw: bytes, suffix: str, width: int, column_types: dict):
+    """The wide table's records after its header line, as :func:`_wide_numbers` and :func:`_wide_texts`
+    both read them (the same parse, so row ``r`` of one is row ``r`` of the other)."""
+    pcsv, parse = _csv(suffix)
+    return pcsv.read_csv(
+        pa.BufferReader(raw.removeprefix(b"\xef\xbb\xbf")),
+        read_options=pcsv.ReadOptions(column_names=[f"f{i}" for i in range(width)], skip_rows=1,
+                                      block_size=1 << 26),
+        parse_options=parse,
+        # only an empty cell is missing, as in the general reader (Arrow's default would also take "NA", "null"…)
+        convert_options=pcsv.ConvertOptions(column_types=column_types, null_values=[""], strings_can_be_null=False))
+
+
+def _wide_texts(raw: bytes, suffix: str, width: int) -> list[pa.Array]:
+    """Each data column of a wide table of numbers as the text the file wrote: the digits that exact
+    comparisons need, read only when some cell ties a cut or an extreme."""
+    table = _read_wide(raw, suffix, width, {f"f{i}": pa.string() for i in range(width)})
+    return [table.column(i).combine_chunks() for i in range(1, width)]
 
 
 def _float_column(column: pa.ChunkedArray) -> np.ndarray:
