@@ -81,6 +81,16 @@ class LevelGrid:
         return np.zeros(self.codes.shape, dtype=bool) if code is None else self.codes == code
 
     @functools.cached_property
+    def finite(self) -> np.ndarray:
+        """The values that are there (NaN dropped), flat: made once for the finders that summarise them."""
+        return self.values[~np.isnan(self.values)]
+
+    @functools.cached_property
+    def total_magnitude(self) -> float:
+        """The total |value|, every share's denominator: summed once, not once per finder."""
+        return float(np.nansum(np.abs(self.values)))
+
+    @functools.cached_property
     def present(self) -> np.ndarray:
         """The cells holding a level: ``levels != None``, from the codes."""
         return self.codes >= 0

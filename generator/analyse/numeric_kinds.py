@@ -52,10 +52,6 @@ def numeric_axis(labels) -> bool:
     return len(labels) > 0 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in labels)
 
 
-def total_magnitude(grid: LevelGrid) -> float:
-    return float(np.nansum(np.abs(grid.values)))
-
-
 def _index(labels) -> dict:
     return {label: i for i, label in enumerate(labels)}
 
@@ -194,7 +190,7 @@ class Concentration(Observation):
     target: float
 
 def find_numeric_kinds(grid: LevelGrid, settings: AnalysisSettings, meaning: str | None) -> list[Observation]:
-    if grid.values is None or total_magnitude(grid) == 0:
+    if grid.values is None or grid.total_magnitude == 0:
         return []
     return [*find_regions(grid, settings), *find_profiles(grid, settings), *find_trends(grid, settings),
             *find_sign_structure(grid, meaning), *find_rare_levels(grid, settings),
@@ -204,7 +200,7 @@ def find_numeric_kinds(grid: LevelGrid, settings: AnalysisSettings, meaning: str
 def find_regions(grid: LevelGrid, settings: AnalysisSettings) -> list[Region]:
     """Connected blocks (scipy.ndimage.label, 4-neighbour) of each strong level that is not the background."""
     values = grid.values
-    total = total_magnitude(grid)
+    total = grid.total_magnitude
     present = max(1, int(np.count_nonzero(grid.present)))
     mags = np.nan_to_num(np.abs(values), copy=False)  # in place: np.abs made a new array
     found = []
@@ -231,7 +227,7 @@ def find_regions(grid: LevelGrid, settings: AnalysisSettings) -> list[Region]:
 
 
 def find_profiles(grid: LevelGrid, settings: AnalysisSettings) -> list[Profile]:
-    total = total_magnitude(grid)
+    total = grid.total_magnitude
     out = []
     axes = [("rows", grid.rows, list(grid.columns), grid.values, (grid.present, grid.holding))]
     if numeric_axis(grid.rows) and len(grid.columns) > 1:
@@ -328,7 +324,7 @@ def find_trends(grid: LevelGrid, settings: AnalysisSettings) -> list[Trend]:
 def find_sign_structure(grid: LevelGrid, meaning: str | None) -> list[SignStructure]:
     if meaning == "attention":
         return []
-    finite = grid.values[~np.isnan(grid.values)]
+    finite = grid.finite
     pos, neg = finite[finite > 0], finite[finite < 0]
     sign = "nonnegative" if neg.size == 0 else "nonpositive" if pos.size == 0 else "mixed"
     if not (grid.scheme.signed or meaning == "effect"):

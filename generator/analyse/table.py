@@ -110,7 +110,7 @@ def describe(grid: LevelGrid) -> Facts:
         step = _common_step(list(grid.columns))
     stats = {}
     if grid.values is not None:
-        finite = grid.values[~np.isnan(grid.values)]
+        finite = grid.finite
         stats = dict(minimum=float(finite.min()), maximum=float(finite.max()), mean=float(finite.mean()))
     return Facts(rows=len(grid.rows), columns=len(grid.columns), cells=codes.size, present=int(codes.size - tally[0]),
                  level_counts=counts, column_step=step, numeric_columns=grid.numeric_columns, **stats)
@@ -273,7 +273,7 @@ def find_similar(grid: LevelGrid, groups: list[list[int]], settings: AnalysisSet
 def closeness(grid: LevelGrid, similar_min: float) -> float | None:
     """How far apart two numeric rows may be and still be close: (1 − similar_min) × the value range,
     to 2 significant digits (so the page states it exactly). None when every value is equal."""
-    finite = grid.values[~np.isnan(grid.values)]
+    finite = grid.finite
     spread = float(finite.max() - finite.min()) if finite.size else 0.0
     limit = (1 - similar_min) * spread
     if not limit > 0:

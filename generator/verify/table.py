@@ -64,6 +64,11 @@ class Evidence:
         return out
 
     @cached_property
+    def valued(self) -> np.ndarray:
+        """The values, NaN wherever the file gives none: made once for the claims about extremes."""
+        return np.where(self.present, self.values, np.nan)
+
+    @cached_property
     def total_magnitude(self) -> float:
         """The total |value|, the denominator of every printed share: summed once, not once per claim."""
         return float(self.magnitudes.sum())
@@ -403,7 +408,7 @@ def check_extremes(claim: Claim, ev: Evidence) -> None:
         raise Untrue("the sentence does not read as an extreme")
     if ev.values is None:
         raise Untrue("extremes of category labels")
-    values = np.where(ev.present, ev.values, np.nan)
+    values = ev.valued
     which = m.group(1)
     if which in ("largest", "smallest") and np.nanmin(values) < 0:
         raise Untrue("with negative values, 'largest' and 'smallest' hide the strongest effect: name it with its sign")
