@@ -119,7 +119,10 @@ def _extreme(raw: RawTable, at, *, smallest: bool) -> Fraction:
     """The exact extreme: every cell whose float ties the extreme float is compared by its digits."""
     target = raw.values[at]
     ties = np.argwhere((raw.values == target) & raw.present)
-    exact = [raw.exact(r, c) for r, c in ties] if len(ties) > 1 else [raw.exact(*at)]
+    if len(ties) <= 1:
+        return raw.exact(*at)
+    texts = {raw.digits(int(r), int(c)) for r, c in ties}  # a tie's cells mostly write the same digits
+    exact = [Fraction(Decimal(text)) for text in texts]
     return min(exact) if smallest else max(exact)
 
 

@@ -154,7 +154,7 @@ def _wide_texts(raw: bytes, suffix: str, width: int) -> list[pa.Array]:
     """Each data column of a wide table of numbers as the text the file wrote: the digits that exact
     comparisons need, read only when some cell ties a cut or an extreme."""
     table = _read_wide(raw, suffix, width, {f"f{i}": pa.string() for i in range(width)})
-    return [table.column(i).combine_chunks() for i in range(1, width)]
+    return [table.column(i) for i in range(1, width)]  # indexed as they are: combining copies every column
 
 
 def _float_column(column: pa.ChunkedArray) -> np.ndarray:
