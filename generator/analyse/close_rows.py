@@ -26,7 +26,8 @@ def difference_bound(values: np.ndarray, limit: float, slack: float) -> float:
     rounds once more, so a difference can grow by about 2⁻⁵² of the largest |value|: four of
     those, on top of the relative ``slack``, keep every close pair even far from zero.
     """
-    largest = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 0.0
+    # max |value| is the larger of |max| and |min|: no array of magnitudes (32 MB at 2,000 × 2,000)
+    largest = max(abs(float(np.nanmax(values))), abs(float(np.nanmin(values)))) if np.isfinite(values).any() else 0.0
     return limit * (1 + slack) + 4 * np.finfo(np.float64).eps * largest
 
 

@@ -355,7 +355,7 @@ def _close_candidates(grid: LevelGrid, reps: list[int], similar_min: float):
     limit = closeness(grid, similar_min)
     if limit is None:
         return
-    values = grid.values[reps]
+    values = grid.values if reps == list(range(len(grid.rows))) else grid.values[reps]  # no copy of distinct rows
     bound = difference_bound(values, limit, _SLACK)
     rms: _BlockRms | None = None
     n = len(reps)
