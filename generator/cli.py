@@ -258,7 +258,7 @@ def benchmark_report(data: Path, repeat: int, no_browser: bool) -> None:
 
 @benchmark.command("large")
 @click.option("--n", "size", default=2000, show_default=True, help="Rows and columns of the matrix.")
-@click.option("--repeat", default=1, show_default=True, help="Best of this many runs of each side.")
+@click.option("--repeat", default=3, show_default=True, help="Best of this many runs of each side, taken in turn.")
 def benchmark_large(size: int, repeat: int) -> None:
     """An n × n matrix: `build` against a pandas + seaborn PNG of the same file (CPU ratio, peak memory)."""
     import json

@@ -41,12 +41,13 @@ def test_a_static_image_within_the_limit_is_the_chart_itself(tmp_path, run_cli):
 
 def test_benchmark_large_builds_the_file_and_draws_the_seaborn_baseline():
     pytest.importorskip("seaborn")
-    figures = bench_large(30)
+    figures = bench_large(30, repeat=1)
     assert figures["cells"] == 900 and figures["input_bytes"] > 900 * 5
     assert figures["output_bytes"] > figures["input_bytes"]  # the report ships its data, and more
     for side in ("build", "seaborn_png"):
         assert figures[side]["cpu_s"] > 0 and figures[side]["peak_rss_mb"] > 50
     assert figures["cpu_ratio"] == round(figures["build"]["cpu_s"] / figures["seaborn_png"]["cpu_s"], 2)
+    assert figures["runs_cpu_s"] == [[figures["build"]["cpu_s"], figures["seaborn_png"]["cpu_s"]]]
 
 
 def test_benchmark_site_measures_a_cold_a_second_and_a_serve_rebuild():
