@@ -172,13 +172,11 @@ def _float_column(column: pa.ChunkedArray) -> np.ndarray:
     return values
 
 
-def _strings(raw: bytes, suffix: str, header: list[str] | None = None) -> tuple[list[str], list[pa.Array]]:
-    """The header and every column as strings (JSON numbers keep the digits the file wrote).
-
-    ``header``: a CSV's first record, when already read (reading it decodes the whole file)."""
+def _strings(raw: bytes, suffix: str) -> tuple[list[str], list[pa.Array]]:
+    """The header and every column as strings (JSON numbers keep the digits the file wrote)."""
     if suffix in (".csv", ".tsv"):
         pcsv, parse = _csv(suffix)
-        header = _header(raw, suffix) if header is None else header
+        header = _header(raw, suffix)
         width = len(header) if header else None
         table = pcsv.read_csv(
             pa.BufferReader(raw.removeprefix(b"\xef\xbb\xbf")),
