@@ -149,8 +149,9 @@ class _SortedRows:
 
     @functools.cached_property
     def _whole_runs(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each run's element count and sum of positions, over the whole row."""
-        return self._run_sums(np.ones(self.order.shape, dtype=bool)), self._run_sums(self.order)
+        """Each run's element count (its length: the gap to the previous run's end) and sum of positions,
+        over the whole row."""
+        return np.diff(self.run_ends, prepend=-1), self._run_sums(self.order)
 
     @functools.cached_property
     def _run_of_place(self) -> np.ndarray:
