@@ -28,9 +28,9 @@ def read_wide(raw: bytes, text: str, delimiter: str) -> tuple[list[str], list[st
     ``raw`` is the file's bytes and ``text`` the same decoded (already checked to be
     UTF-8 without NUL characters). Values are in file column order.
     """
-    first, newline, _ = text.partition("\n")
-    first = first.removesuffix("\r")
-    if not newline or "\r" in first:
+    end = text.find("\n")  # not partition(): that copies the rest of the file
+    first = text[:end].removesuffix("\r")
+    if end < 0 or "\r" in first:
         return None
     try:
         [record] = list(csv.reader([first], delimiter=delimiter, strict=True))
