@@ -101,17 +101,19 @@ def level_grid(matrix: Matrix, rule: LevelRule, *, source: str, categories: tupl
     if matrix.kind == "categorical":
         scheme = LevelScheme(names=_category_order(matrix.values, categories), rule="categories")
         return LevelGrid(matrix.rows, matrix.columns, matrix.values, None, scheme)
-    scheme, high_cut, low_cut = _numeric_scheme(matrix.values, rule, source, values_meaning)
     values = matrix.values
+    finite = values[~np.isnan(values)]  # one copy for the scheme, its printed cuts and the finders
+    scheme, high_cut, low_cut = _numeric_scheme(finite, rule, source, values_meaning)
     codes = np.ones(values.shape, dtype=np.int8)  # the middle level
     if high_cut is not None:
         codes[_at_or_below(values, low_cut)] = 2
         codes[_at_or_above(values, high_cut)] = 0  # where the cut points meet, the first level wins
-        scheme = _stated(scheme, values, high_cut, low_cut)
+        scheme = _stated(scheme, finite, high_cut, low_cut)
     codes[np.isnan(values)] = -1
     levels = np.array([*scheme.names, None], dtype=object)[codes]  # code -1 picks the None at the end
     grid = LevelGrid(matrix.rows, matrix.columns, levels, values, scheme)
     grid.__dict__["codes"] = codes  # the cached_property's slot: these are the codes levels came from
+    grid.__dict__["finite"] = finite
     return grid
 
 
@@ -148,9 +150,9 @@ def _at_or_below(values: np.ndarray, cut: Fraction) -> np.ndarray:
     return out
 
 
-def _stated(scheme: LevelScheme, values: np.ndarray, high: Fraction, low: Fraction) -> LevelScheme:
-    """The shortest printable cuts (from 4 significant digits up) under which every cell keeps its level."""
-    finite = values[~np.isnan(values)]
+def _stated(scheme: LevelScheme, finite: np.ndarray, high: Fraction, low: Fraction) -> LevelScheme:
+    """The shortest printable cuts (from 4 significant digits up) under which every cell keeps its level
+    (``finite``: the values that are there)."""
     want_high, want_low = _at_or_above(finite, high), _at_or_below(finite, low)
     for digits in range(4, 30):
         high_text, low_text = _round(high, digits), _round(low, digits)
@@ -189,10 +191,9 @@ def _category_order(values: np.ndarray, categories: tuple[str, ...]) -> tuple[st
     return tuple(present)
 
 
-def _numeric_scheme(values: np.ndarray, rule: LevelRule, source: str,
+def _numeric_scheme(finite: np.ndarray, rule: LevelRule, source: str,
                     meaning: str | None) -> tuple[LevelScheme, Fraction | None, Fraction | None]:
-    """The scheme and its two exact cuts (None when every value is equal)."""
-    finite = values[~np.isnan(values)]
+    """The scheme and its two exact cuts (None when every value is equal), from the values that are there."""
     if finite.size == 0:
         raise InputError.at(source, "values", "every cell is missing")
     lo, hi = float(finite.min()), float(finite.max())
