@@ -81,6 +81,18 @@ class LevelGrid:
         return np.zeros(self.codes.shape, dtype=bool) if code is None else self.codes == code
 
     @functools.cached_property
+    def level_counts(self) -> dict[str, int]:
+        """Each level's cells, from one count of the codes (a name listed twice holds the cells of its
+        last listing, as :meth:`holding` gives them); the cells with a level are their sum."""
+        per_code = np.bincount(self.codes.ravel().astype(np.int64) + 1, minlength=len(self.scheme.names) + 1)
+        return {name: int(per_code[k + 1]) for k, name in enumerate(self.scheme.names)}
+
+    @functools.cached_property
+    def magnitudes(self) -> np.ndarray:
+        """|value| of every cell, 0 where empty: made once for the finders that weigh cells by it."""
+        return np.nan_to_num(np.abs(self.values), copy=False)
+
+    @functools.cached_property
     def finite(self) -> np.ndarray:
         """The values that are there (NaN dropped), flat: made once for the finders that summarise them."""
         return self.values[~np.isnan(self.values)]

@@ -149,18 +149,8 @@ class RareLevel(Observation):
     rest: list | None
     """``[level, count]`` when every other cell holds one other level, so the sentence can name it."""
 
-def _level_counts(grid: LevelGrid) -> tuple[int, dict[str, int]]:
-    """Cells with a level, and each level's cells: one count of the level codes (comparing the object
-    array of names with each name is a Python call per cell)."""
-    per_code = np.bincount(grid.codes.ravel().astype(np.int64) + 1, minlength=len(grid.scheme.names) + 1)
-    counts = {}
-    for k, name in enumerate(grid.scheme.names):
-        counts[name] = int(per_code[k + 1])  # a name listed twice holds the cells of its last listing, as before
-    return int(per_code[1:].sum()), counts
-
-
 def _rest(grid: LevelGrid, level: str) -> list | None:
-    counts = {name: n for name, n in _level_counts(grid)[1].items() if name != level}
+    counts = {name: n for name, n in grid.level_counts.items() if name != level}
     others = [name for name, n in counts.items() if n]
     return [others[0], counts[others[0]]] if len(others) == 1 else None
 
@@ -202,7 +192,7 @@ def find_regions(grid: LevelGrid, settings: AnalysisSettings) -> list[Region]:
     values = grid.values
     total = grid.total_magnitude
     present = max(1, int(np.count_nonzero(grid.present)))
-    mags = np.nan_to_num(np.abs(values), copy=False)  # in place: np.abs made a new array
+    mags = grid.magnitudes
     found = []
     for level in strong_levels(grid):
         mask = grid.holding(level)
@@ -336,7 +326,8 @@ def find_sign_structure(grid: LevelGrid, meaning: str | None) -> list[SignStruct
 
 
 def find_rare_levels(grid: LevelGrid, settings: AnalysisSettings) -> list[RareLevel]:
-    present, counts = _level_counts(grid)
+    counts = grid.level_counts
+    present = int(np.count_nonzero(grid.present))
     if sum(1 for c in counts.values() if c) < 2:
         return []
     out = []

@@ -102,9 +102,6 @@ def find_empty(grid: LevelGrid) -> list[EmptyRows]:
 
 
 def describe(grid: LevelGrid) -> Facts:
-    codes = grid.codes
-    tally = np.bincount(codes.ravel().astype(np.int64) + 1, minlength=len(grid.scheme.names) + 1)
-    counts = {name: int(tally[i + 1]) for i, name in enumerate(grid.scheme.names)}
     step = None
     if grid.numeric_columns and len(grid.columns) > 1:
         step = _common_step(list(grid.columns))
@@ -112,8 +109,9 @@ def describe(grid: LevelGrid) -> Facts:
     if grid.values is not None:
         finite = grid.finite
         stats = dict(minimum=float(finite.min()), maximum=float(finite.max()), mean=float(finite.mean()))
-    return Facts(rows=len(grid.rows), columns=len(grid.columns), cells=codes.size, present=int(codes.size - tally[0]),
-                 level_counts=counts, column_step=step, numeric_columns=grid.numeric_columns, **stats)
+    return Facts(rows=len(grid.rows), columns=len(grid.columns), cells=grid.codes.size,
+                 present=int(np.count_nonzero(grid.present)), level_counts=dict(grid.level_counts),
+                 column_step=step, numeric_columns=grid.numeric_columns, **stats)
 
 
 def identical_groups(grid: LevelGrid) -> list[list[int]]:
@@ -365,7 +363,7 @@ def _close_candidates(grid: LevelGrid, reps: list[int], similar_min: float):
         if len(i) <= _DIRECT_MAX:
             keep = rms_within(values[block][i], values[later][j], bound)
         else:
-            rms = rms or _BlockRms(grid, reps, limit)
+            rms = rms or _BlockRms(values, grid.present[reps], limit)
             keep = rms.keep(block, later)[i, j]
         for a, b in zip(i[keep], j[keep]):
             yield reps[start + a], reps[start + b]
@@ -379,10 +377,10 @@ class _BlockRms:
     about n·2⁻⁵³ of its scale, far inside the 1e-9 of it the bound already gives away.
     """
 
-    def __init__(self, grid: LevelGrid, reps: list[int], limit: float):
-        self.present = (grid.levels[reps] != None).astype(np.float64)  # noqa: E711
+    def __init__(self, values: np.ndarray, present: np.ndarray, limit: float):
+        """``values`` and ``present``: the representative rows' values and cells with a value."""
+        self.present = present.astype(np.float64)
         self.dense = bool(self.present.all())
-        values = grid.values[reps]
         centre = float(np.nanmean(values))
         self.x = np.nan_to_num(values - centre, nan=0.0) * self.present
         self.x2 = self.x ** 2

@@ -33,9 +33,9 @@ class _Context:
         self.row = {label: i for i, label in enumerate(grid.rows)}
         self.col = {label: j for j, label in enumerate(grid.columns)}
         self.present = max(1, int(np.count_nonzero(grid.present)))
-        self.share = {name: float(np.count_nonzero(grid.holding(name))) / self.present for name in grid.scheme.names}
+        self.share = {name: float(n) / self.present for name, n in grid.level_counts.items()}
         self.agree = sum(p * p for p in self.share.values())  # chance that two cells picked at random agree
-        self.mags = None if grid.values is None else np.nan_to_num(np.abs(grid.values), copy=False)
+        self.mags = None if grid.values is None else grid.magnitudes
         self.total = 0.0 if self.mags is None else float(self.mags.sum())
 
     def coverage(self, cells) -> float:
